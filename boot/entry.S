@@ -29,7 +29,11 @@ start32:
 	jnc no_long_mode
 	movl %edx, %ebp                 /* keep NX support (bit 20) */
 
+	pushl %edi
+	pushl %esi
 	call build_boot_tables
+	popl %esi
+	popl %edi
 
 	movl %cr4, %eax
 	orl $(1 << 5), %eax             /* CR4.PAE */

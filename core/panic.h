@@ -18,3 +18,12 @@ __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 	} while (0)
 
 #endif
+
+#ifndef HOST_TEST
+/* Print the return addresses of the frame-pointer chain starting at rbp
+ * (first line: rip). Stops at a null, misaligned or non-hypervisor frame. */
+void panic_backtrace(u64 rbp, u64 rip);
+
+/* Leave the machine after a fatal report. */
+__noreturn void panic_stop(void);
+#endif

@@ -1,0 +1,61 @@
+/* kmain(): the boot CPU's init sequence, from the loader hand-over to the
+ * idle console (or the self-tests). The order matters: console first so
+ * every later step can report, then CPU tables so faults are diagnosed,
+ * then the boot information and command line, then memory, then devices. */
+#include "core/bootinfo.h"
+#include "core/console.h"
+#include "core/cpufeat.h"
+#include "core/gdt.h"
+#include "core/idt.h"
+#include "core/log.h"
+#include "core/options.h"
+#include "core/monitor.h"
+#include "core/platform.h"
+#include "core/selftest.h"
+#include "drivers/lapic.h"
+#include "drivers/pci.h"
+#include "mm/mm.h"
+
+static struct boot_info boot_info;
+
+static void print_banner_head(void)
+{
+	kprintf("\npagevisor %s: a paging type-1 hypervisor for x86-64\n", PV_VERSION);
+}
+
+/* Refuse a hand-over we do not understand, loudly, without faulting. */
+static __noreturn void refuse_boot(const char *why)
+{
+	pr_err("refusing to boot: %s", why);
+	platform_halt();
+}
+
+void kmain(u32 magic, u32 info);
+
+void kmain(u32 magic, u32 info)
+{
+	console_init_early();
+	print_banner_head();
+	gdt_init();
+	idt_init();
+
+	if (bootinfo_parse(magic, hpa(info), &boot_info) < 0)
+		refuse_boot("the boot loader hand-over is not Multiboot 1 or 2 (see above)");
+	options_parse(boot_info.cmdline);
+	bootinfo_print(&boot_info);
+
+	cpufeat_init();
+	cpufeat_print_banner();
+
+	if (mm_init(&boot_info) < 0)
+		refuse_boot("no usable memory (see above)");
+
+	lapic_init();
+	lapic_timer_calibrate();
+	pci_init();
+
+	if (opt_selftest)
+		platform_exit(selftest_run_all() ? 1 : 0);
+
+	monitor_run();
+}

@@ -1,0 +1,39 @@
+/* The table of hypervisor options and how they take effect. */
+#include "core/options.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/log.h"
+
+bool opt_selftest;
+static int opt_loglevel = LOG_INFO;
+static int opt_console;
+
+static const char *const loglevel_names[] = { "err", "warn", "info", "debug", NULL };
+static const char *const console_names[] = { "com1", "com2", "com3", "com4", NULL };
+static const u16 console_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+
+static const struct cmdline_opt hv_options[] = {
+	{ .key = "console", .type = OPT_ENUM, .dest = &opt_console, .choices = console_names,
+	  .help = "serial port of the console: com1 (0x3f8, default), com2, com3, com4" },
+	{ .key = "loglevel", .type = OPT_ENUM, .dest = &opt_loglevel, .choices = loglevel_names,
+	  .help = "console verbosity: err, warn, info (default), debug" },
+	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
+	  .help = "run the in-image self-tests, print PASS/FAIL/SUMMARY lines, exit" },
+};
+
+void options_parse(const char *cmdline)
+{
+	int rc = cmdline_parse(cmdline, hv_options, ARRAY_SIZE(hv_options));
+
+	log_threshold = opt_loglevel;
+	if (opt_console && console_select(console_ports[opt_console]) != E_OK)
+		pr_err("console=%s: no UART answers at port 0x%x; staying on com1",
+		       console_names[opt_console], console_ports[opt_console]);
+	if (rc < 0)
+		pr_err("command line: rejected values were ignored, their defaults apply");
+}
+
+void options_print_help(void)
+{
+	cmdline_print_help(hv_options, ARRAY_SIZE(hv_options));
+}

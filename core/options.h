@@ -1,0 +1,17 @@
+/* The hypervisor's own command-line options (docs/cmdline.md is the
+ * reference). Parsed once at boot from the Multiboot command line. */
+#ifndef CORE_OPTIONS_H
+#define CORE_OPTIONS_H
+
+#include "core/types.h"
+
+extern bool opt_selftest;     /* run the in-image self-tests and exit */
+
+/* Parse cmdline, apply console= and loglevel=, and report unknown keys and
+ * rejected values (a rejected value keeps its default). */
+void options_parse(const char *cmdline);
+
+/* List every option with its help text. */
+void options_print_help(void);
+
+#endif
