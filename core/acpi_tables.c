@@ -95,13 +95,13 @@ static u32 acpi_table_check(hpa_t a, struct acpi_sdt_header *h)
 	}
 	memcpy(h, hpa_to_ptr(a), sizeof(*h));
 	if (h->length < ACPI_SDT_HEADER_SIZE || h->length > ACPI_TABLE_MAX_SIZE) {
-		pr_warn("acpi: table %.4s at %#lx has bad length %u; skipped",
-			h->signature, (unsigned long)a.v, h->length);
+		pr_warn("acpi: table %.4s at 0x%lx has bad length %u; skipped",
+			h->signature, a.v, h->length);
 		return 0;
 	}
 	if (!acpi_checksum_ok(hpa_to_ptr(a), h->length)) {
-		pr_warn("acpi: table %.4s at %#lx has a bad checksum; skipped",
-			h->signature, (unsigned long)a.v);
+		pr_warn("acpi: table %.4s at 0x%lx has a bad checksum; skipped",
+			h->signature, a.v);
 		return 0;
 	}
 	return h->length;
@@ -119,8 +119,8 @@ static int acpi_root_search(hpa_t root, const char *root_sig, size_t esz,
 	if (!len)
 		return E_INVAL;
 	if (memcmp(h.signature, root_sig, 4) != 0) {
-		pr_warn("acpi: root table at %#lx has signature '%.4s', expected %s",
-			(unsigned long)root.v, h.signature, root_sig);
+		pr_warn("acpi: root table at 0x%lx has signature '%.4s', expected %s",
+			root.v, h.signature, root_sig);
 		return E_INVAL;
 	}
 	n = (len - ACPI_SDT_HEADER_SIZE) / esz;
@@ -176,8 +176,8 @@ int acpi_fadt_pm_timer(hpa_t fadt, struct acpi_pm_timer *out)
 	u64 xaddr = 0;
 
 	if (!len || memcmp(h.signature, "FACP", 4) != 0 || len < FADT_FLAGS + 4) {
-		pr_err("acpi: FADT at %#lx is invalid or too short (%u bytes)",
-		       (unsigned long)fadt.v, len);
+		pr_err("acpi: FADT at 0x%lx is invalid or too short (%u bytes)",
+		       fadt.v, len);
 		return E_INVAL;
 	}
 	memcpy(&blk, f + FADT_PM_TMR_BLK, 4);
@@ -195,8 +195,8 @@ int acpi_fadt_pm_timer(hpa_t fadt, struct acpi_pm_timer *out)
 	if (!xaddr)
 		return E_NOENT;
 	if (xaddr > 0xffff - 3 || (tmr_len && tmr_len != 4)) {
-		pr_warn("acpi: PM timer block %#lx (length %u) is invalid; ignored",
-			(unsigned long)xaddr, tmr_len);
+		pr_warn("acpi: PM timer block 0x%lx (length %u) is invalid; ignored",
+			xaddr, tmr_len);
 		return E_INVAL;
 	}
 	out->port = (u16)xaddr;
