@@ -1,0 +1,109 @@
+#!/bin/bash
+# Boot a pagevisor image on one emulator platform. Used by `make run`,
+# `make run-bochs` (serial console on the terminal) and by run-case.sh
+# (serial console into a file). The emulator is exec'd, so a timeout(1)
+# around this script kills the emulator itself.
+#
+# usage: boot.sh [-s SERIAL] [-l EMULOG] [-w WORKDIR] [-a tcg|kvm] [-c BOCHS_CPU]
+#                PLATFORM IMAGE [CMDLINE...]
+#   PLATFORM  qemu-bios | qemu-uefi (IMAGE is an ISO), qemu-kernel (IMAGE is
+#             the ELF, booted by QEMU's Multiboot 1 loader with CMDLINE),
+#             bochs-intel | bochs-sandybridge | bochs-ryzen (IMAGE is an ISO)
+#   -s FILE   serial console into FILE (default: the terminal)
+#   -l FILE   emulator log (QEMU -D with guest_errors,cpu_reset; Bochs log)
+#   -w DIR    directory for generated files (OVMF variables, bochsrc)
+#   -a ACCEL  QEMU accelerator: tcg (default; -cpu qemu64,+svm,+npt) or
+#             kvm (-enable-kvm -cpu host)
+#   -c MODEL  Bochs CPU model instead of the platform's default
+# Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+serial= emulog= workdir= accel=tcg bochs_cpu=
+
+usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+while getopts "s:l:w:a:c:h" opt; do
+	case $opt in
+	s) serial=$OPTARG ;;
+	l) emulog=$OPTARG ;;
+	w) workdir=$OPTARG ;;
+	a) accel=$OPTARG ;;
+	c) bochs_cpu=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || usage
+platform=$1 image=$2
+shift 2
+cmdline="$*"
+
+[ -f "$image" ] || { echo "boot.sh: $image not found" >&2; exit 1; }
+workdir=${workdir:-$(dirname "$image")}
+mkdir -p "$workdir"
+
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+
+run_qemu() {
+	local args=(qemu-system-x86_64 -m 512 -display none -no-reboot
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	case $accel in
+	tcg) args+=(-accel tcg -cpu qemu64,+svm,+npt) ;;
+	kvm) args+=(-enable-kvm -cpu host) ;;
+	*) echo "boot.sh: unknown accelerator '$accel' (tcg or kvm)" >&2; exit 2 ;;
+	esac
+	if [ -n "$serial" ]; then
+		args+=(-serial "file:$serial" -monitor none)
+	else
+		args+=(-serial mon:stdio)   # Ctrl-A X quits, Ctrl-A C: monitor
+	fi
+	[ -n "$emulog" ] && args+=(-d guest_errors,cpu_reset -D "$emulog")
+	case $platform in
+	qemu-bios)
+		args+=(-cdrom "$image") ;;
+	qemu-uefi)
+		# OVMF writes its variable store: every run gets a fresh copy.
+		cp "$OVMF_VARS" "$workdir/OVMF_VARS.fd"
+		args+=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,file=$workdir/OVMF_VARS.fd"
+			-cdrom "$image") ;;
+	qemu-kernel)
+		args+=(-kernel "$image" -append "$cmdline") ;;
+	esac
+	# shellcheck disable=SC2086
+	exec "${args[@]}" ${QEMU_FLAGS:-}
+}
+
+run_bochs() {
+	local model=$1 cfg="$workdir/bochsrc.txt" rc="$workdir/bochs.rc" com1
+	model=${bochs_cpu:-$model}
+	if [ -n "$serial" ]; then
+		com1="mode=file, dev=$serial"
+	else
+		com1="mode=file, dev=/dev/stdout"   # output only; see docs/testing.md
+	fi
+	sed -e "s|@CPU@|$model|" -e "s|@ISO@|$image|" -e "s|@COM1@|$com1|" \
+		-e "s|@LOG@|${emulog:-$workdir/bochs.log}|" \
+		"$here/bochs/pagevisor.bxrc.in" >"$cfg"
+	# Debian's Bochs has its debugger built in and stops at a prompt before
+	# the first instruction: this file tells it to continue.
+	echo c >"$rc"
+	export SDL_VIDEODRIVER=dummy
+	if [ -n "$serial" ]; then
+		# shellcheck disable=SC2086
+		exec bochs -q -f "$cfg" -rc "$rc" ${BOCHS_FLAGS:-} </dev/null
+	fi
+	# Interactive: Ctrl-C drops into the Bochs debugger (`q` quits).
+	# shellcheck disable=SC2086
+	exec bochs -q -f "$cfg" -rc "$rc" ${BOCHS_FLAGS:-}
+}
+
+case $platform in
+qemu-bios | qemu-uefi | qemu-kernel) run_qemu ;;
+bochs-intel) run_bochs corei7_haswell_4770 ;;
+bochs-sandybridge) run_bochs corei7_sandy_bridge_2600k ;;
+bochs-ryzen) run_bochs ryzen ;;
+*) echo "boot.sh: unknown platform '$platform'" >&2; exit 2 ;;
+esac

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Make a hybrid BIOS+UEFI GRUB rescue ISO that boots the hypervisor with a
+# given command line and Multiboot2 modules. grub.cfg is baked into the ISO,
+# so every distinct command line or module list needs an ISO of its own.
+#
+# usage: mkiso.sh [-m 'FILE [ARGS...]']... OUT.iso HV.elf [CMDLINE...]
+#   -m  add a module: FILE is copied to /boot/mod/<basename>; the module's
+#       string is ARGS, or the basename when no ARGS are given.
+# The ISO is rebuilt only when the ELF, a module or grub.cfg changed.
+set -euo pipefail
+
+usage() { echo "usage: $0 [-m 'FILE [ARGS]']... OUT.iso HV.elf [CMDLINE...]" >&2; exit 2; }
+
+mods=()
+while getopts "m:" opt; do
+	case $opt in
+	m) mods+=("$OPTARG") ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 2 ] || usage
+out=$1 elf=$2
+shift 2
+cmdline="$*"
+
+[ -f "$elf" ] || { echo "mkiso: hypervisor image $elf not found (did 'make' fail?)" >&2; exit 1; }
+for tool in grub-mkrescue xorriso mformat; do
+	command -v "$tool" >/dev/null || { echo "mkiso: $tool missing (run tools/install-deps.sh)" >&2; exit 1; }
+done
+for d in /usr/lib/grub/i386-pc /usr/lib/grub/x86_64-efi; do
+	[ -d "$d" ] || { echo "mkiso: $d missing (grub-pc-bin / grub-efi-amd64-bin)" >&2; exit 1; }
+done
+
+# Compose grub.cfg.
+cfg="serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+set timeout=0
+set default=0
+set gfxpayload=text
+menuentry \"pagevisor\" {
+	multiboot2 /boot/pagevisor.elf${cmdline:+ $cmdline}"
+inputs=("$elf")
+for m in "${mods[@]}"; do
+	read -r file args <<<"$m"
+	[ -f "$file" ] || { echo "mkiso: module $file not found" >&2; exit 1; }
+	base=$(basename "$file")
+	cfg+="
+	module2 /boot/mod/$base ${args:-$base}"
+	inputs+=("$file")
+done
+cfg+="
+	boot
+}"
+
+# Up to date? Same grub.cfg and no input newer than the ISO.
+stamp="$out.cfg"
+if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$cfg" ]; then
+	fresh=1
+	for f in "${inputs[@]}"; do
+		[ "$f" -nt "$out" ] && fresh=0
+	done
+	[ $fresh = 1 ] && exit 0
+fi
+
+mkdir -p "$(dirname "$out")"
+tree=$(mktemp -d "${out}.tree.XXXXXX")
+trap 'rm -rf "$tree"' EXIT
+mkdir -p "$tree/boot/grub" "$tree/boot/mod"
+cp "$elf" "$tree/boot/pagevisor.elf"
+for m in "${mods[@]}"; do
+	read -r file args <<<"$m"
+	cp "$file" "$tree/boot/mod/"
+done
+printf '%s\n' "$cfg" >"$tree/boot/grub/grub.cfg"
+
+# Both platform directories are named explicitly: grub-mkrescue silently
+# leaves out a platform whose files are missing.
+grub-mkrescue -o "$out.tmp" "$tree" \
+	--locales= --fonts= --themes= >"$out.log" 2>&1 ||
+	{ echo "mkiso: grub-mkrescue failed (log: $out.log)" >&2; cat "$out.log" >&2; exit 1; }
+mv "$out.tmp" "$out"
+printf '%s\n' "$cfg" >"$stamp"

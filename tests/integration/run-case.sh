@@ -1,0 +1,204 @@
+#!/bin/bash
+# Run one integration case on one platform and judge it by its serial output.
+# Prints one result line and writes $BUILD/results/int-<case>-<platform>.tap.
+# Case files: tests/integration/cases/<case>.case (format in docs/testing.md).
+#
+# usage: run-case.sh CASE PLATFORM     run one (case, platform) pair
+#        run-case.sh --list            print every "CASE PLATFORM" pair
+# Environment: BUILD (default build), CASES / PLATFORMS (space-separated
+# filters for --list), TIMEOUT_SCALE (multiplies every case timeout),
+# CASEDIR (default tests/integration/cases).
+# Exit status: 0 pass, 1 fail, 2 usage error.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+casedir=${CASEDIR:-$here/cases}
+BUILD=${BUILD:-build}
+elf="$BUILD/pagevisor.elf"
+default_timeout=60
+# Checked on every run in addition to a case's own reject lines.
+global_rejects=('^PANIC')
+
+# Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
+# c_expect[], c_reject[], c_modules[]. A key written `key@platform:` applies
+# to that platform only and overrides the plain key (expect/reject/module
+# lines add up instead).
+parse_case() {
+	local file=$1 plat=$2 line key val kplat
+	local -A scalar=()
+	c_expect=() c_reject=() c_modules=()
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line#"${line%%[![:space:]]*}"}
+		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
+		key=${line%%:*}
+		val=${line#*:}
+		val=${val#"${val%%[![:space:]]*}"}
+		val=${val%"${val##*[![:space:]]}"}
+		kplat=
+		if [[ $key == *@* ]]; then
+			kplat=${key#*@}
+			key=${key%%@*}
+			[ "$kplat" = "$plat" ] || continue
+		fi
+		case $key in
+		expect) c_expect+=("$val") ;;
+		reject) c_reject+=("$val") ;;
+		module) c_modules+=("$val") ;;
+		cmdline | platforms | timeout)
+			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
+				scalar[$key]=$val
+				[ -n "$kplat" ] && scalar[$key@]=1
+			fi ;;
+		*) echo "run-case: $file: unknown key '$key'" >&2; return 1 ;;
+		esac
+	done <"$file"
+	c_cmdline=${scalar[cmdline]-}
+	c_platforms=${scalar[platforms]-}
+	c_timeout=${scalar[timeout]:-$default_timeout}
+}
+
+case_names() {
+	local f
+	for f in "$casedir"/*.case; do
+		[ -e "$f" ] && basename "$f" .case
+	done
+}
+
+in_list() { # word list...
+	local w=$1
+	shift
+	[[ " $* " == *" $w "* ]]
+}
+
+list_pairs() {
+	local c p
+	for c in $(case_names); do
+		[ -n "${CASES:-}" ] && ! in_list "$c" $CASES && continue
+		parse_case "$casedir/$c.case" "" || exit 2
+		for p in $c_platforms; do
+			[ -n "${PLATFORMS:-}" ] && ! in_list "$p" $PLATFORMS && continue
+			echo "$c $p"
+		done
+	done
+}
+
+# Build (or refresh) the ISO of case $1 for the parsed settings. Runs of one
+# case on several platforms share the ISO; the lock keeps parallel runs from
+# building it twice at once.
+build_iso() {
+	local name=$1 iso="$BUILD/integration/$1/pagevisor.iso" m args=()
+	mkdir -p "$BUILD/integration/$name"
+	for m in "${c_modules[@]}"; do
+		args+=(-m "$BUILD/$m")
+	done
+	flock "$BUILD/integration/$name/.lock" \
+		"$here/mkiso.sh" "${args[@]}" "$iso" "$elf" $c_cmdline >&2 || return 1
+	echo "$iso"
+}
+
+# Serial output as judged: carriage returns and ANSI escape sequences (GRUB,
+# OVMF) removed, so every line starts with what the hypervisor printed.
+clean_serial() {
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$1"
+}
+
+# Judge a cleaned serial log; print the reason on failure.
+judge() {
+	local log=$1 re n
+	if grep -q '^FAIL:' "$log"; then
+		echo "failed: $(grep '^FAIL:' "$log" | head -3 | tr '\n' ' ')"
+		return 1
+	fi
+	for re in "${global_rejects[@]}" "${c_reject[@]}"; do
+		if grep -Eq -- "$re" "$log"; then
+			echo "rejected /$re/: $(grep -E -m1 -- "$re" "$log")"
+			return 1
+		fi
+	done
+	if ! grep -Eq '^SUMMARY: [0-9]+ tests, [0-9]+ failures' "$log"; then
+		echo "no SUMMARY line"
+		return 1
+	fi
+	n=$(grep -E '^SUMMARY: [0-9]+ tests, [0-9]+ failures' "$log" |
+		grep -Evc '^SUMMARY: [0-9]+ tests, 0 failures')
+	if [ "$n" -ne 0 ]; then
+		echo "$(grep -E '^SUMMARY:' "$log" | grep -Ev ', 0 failures' | head -1)"
+		return 1
+	fi
+	for re in "${c_expect[@]}"; do
+		if ! grep -Eq -- "$re" "$log"; then
+			echo "expected /$re/ not found"
+			return 1
+		fi
+	done
+	return 0
+}
+
+last_lines() {
+	tail -n "$2" "$1" | tr -s '\n' | sed 's/$/ | /' | tr -d '\n' | sed 's/ | $//'
+}
+
+run_pair() {
+	local name=$1 plat=$2 file="$casedir/$1.case"
+	local id="$name@$plat" out="$BUILD/integration/$name-$plat"
+	local tap="$BUILD/results/int-$name-$plat.tap"
+	local image start end secs rc reason verdict limit
+
+	[ -f "$file" ] || { echo "run-case: no case file $file" >&2; exit 2; }
+	parse_case "$file" "$plat" || exit 2
+	if ! in_list "$plat" $c_platforms; then
+		echo "run-case: case $name does not list platform $plat" >&2
+		exit 2
+	fi
+	mkdir -p "$out" "$BUILD/results"
+	rm -f "$out/serial.log" "$out/serial.clean" "$out/emulator.log" "$out/emulator.out"
+	limit=$(awk -v t="$c_timeout" -v s="${TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s + 0.5 }')
+
+	start=$(date +%s.%N)
+	reason=
+	if [ ! -f "$elf" ]; then
+		reason="hypervisor image $elf missing (build failed?)"
+	elif [ "$plat" = qemu-kernel ]; then
+		image=$elf
+	elif ! image=$(build_iso "$name" 2>"$out/mkiso.err"); then
+		reason="ISO build failed: $(last_lines "$out/mkiso.err" 2)"
+	fi
+
+	if [ -z "$reason" ]; then
+		: >"$out/serial.log"
+		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" \
+			-l "$out/emulator.log" -w "$out" "$plat" "$image" $c_cmdline \
+			>"$out/emulator.out" 2>&1 </dev/null
+		rc=$?
+		clean_serial "$out/serial.log" >"$out/serial.clean"
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			reason="timeout after ${limit}s; last serial lines: $(last_lines "$out/serial.clean" 3)"
+		elif ! reason=$(judge "$out/serial.clean"); then
+			[ -s "$out/serial.clean" ] || reason="$reason; no serial output, emulator exit $rc: $(last_lines "$out/emulator.out" 2)"
+		else
+			reason=
+		fi
+	fi
+	end=$(date +%s.%N)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+
+	if [ -z "$reason" ]; then
+		verdict="PASS integration $id (${secs}s)"
+		printf '1..1\nok 1 - integration %s (%ss)\n' "$id" "$secs" >"$tap"
+		echo "$verdict"
+		return 0
+	fi
+	verdict="FAIL integration $id (${secs}s; $reason; log: $out/serial.log)"
+	printf '1..1\nnot ok 1 - integration %s (%ss; %s; log: %s)\n' \
+		"$id" "$secs" "$reason" "$out/serial.log" >"$tap"
+	echo "$verdict"
+	return 1
+}
+
+case ${1:-} in
+--list) list_pairs ;;
+-h | --help | "") sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*)
+	[ $# -eq 2 ] || { echo "usage: $0 CASE PLATFORM" >&2; exit 2; }
+	run_pair "$1" "$2" ;;
+esac
