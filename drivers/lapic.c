@@ -44,6 +44,7 @@
 
 static u64 lapic_phys;           /* (c) set by lapic_init */
 static bool x2apic_mode;         /* (c) set by lapic_init */
+static bool present;             /* (c) lapic_init found and enabled it */
 static bool calibrated;
 static u64 bus_khz = DEFAULT_KHZ;
 static u64 tsc_rate_khz = DEFAULT_KHZ;
@@ -88,12 +89,12 @@ static void spurious_irq(struct regs *r)
 		outb(PIC1_CMD, 0x20);
 }
 
-int lapic_init(void)
+void lapic_init(void)
 {
 	pic_mask_all();
 	if (!((cpuid(1, 0).edx >> 9) & 1)) {
 		pr_err("lapic: CPUID.1:EDX.APIC=0, no local APIC");
-		return E_NOTSUP;
+		return;
 	}
 
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
@@ -119,12 +120,15 @@ int lapic_init(void)
 	pr_debug("lapic: id %u version 0x%x at 0x%lx (%s mode), 8259 PICs masked",
 		 lapic_id(), lapic_read(LAPIC_VERSION) & 0xff, lapic_phys,
 		 x2apic_mode ? "x2APIC" : "xAPIC");
-	return E_OK;
+	present = true;
 }
 
-int lapic_timer_calibrate(void)
+void lapic_timer_calibrate(void)
 {
 	u64 pit_ticks = pit_us_to_ticks(CALIBRATE_US);
+
+	if (!present)
+		return;
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
@@ -141,7 +145,7 @@ int lapic_timer_calibrate(void)
 	if (!expired || cnt1 >= cnt0 || tsc1 <= tsc0) {
 		pr_err("timer: calibration failed (PIT channel 2 %s, LAPIC count %u -> %u); "
 		       "assuming 1 GHz TSC and bus", expired ? "ok" : "never expired", cnt0, cnt1);
-		return E_IO;
+		return;
 	}
 	/* rate [kHz] = events * PIT_HZ / (pit_ticks * 1000) */
 	u64 window = pit_ticks * 1000;
@@ -150,7 +154,6 @@ int lapic_timer_calibrate(void)
 	calibrated = true;
 	pr_info("timer: LAPIC %lu kHz (bus), TSC %lu MHz, calibrated over %u ms against PIT channel 2",
 		bus_khz, (tsc_rate_khz + 500) / 1000, CALIBRATE_US / 1000);
-	return E_OK;
 }
 
 /* Timer counts (after the divide-by-16) for us microseconds, 1..2^32-1. */

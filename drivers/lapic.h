@@ -12,13 +12,14 @@
 
 /* Mask both 8259 PICs, find the LAPIC through IA32_APIC_BASE and enable it
  * (SVR bit 8, spurious vector 0xff) with its timer and LINT0 masked.
- * Returns E_NOTSUP when the CPU has no APIC. */
-int lapic_init(void) __must_check;
+ * Reports an error and leaves the LAPIC alone if the CPU has none. */
+void lapic_init(void);
 
 /* Measure the LAPIC timer (divide by 16) and the TSC over 10 ms of PIT
- * channel 2 and print the `timer:` line. Returns E_IO (keeping 1 GHz
- * fallback rates) if the PIT never expires. Call after lapic_init(). */
-int lapic_timer_calibrate(void) __must_check;
+ * channel 2 and print the `timer:` line. On failure (no PIT, timer not
+ * counting) report it and keep 1 GHz fallback rates; lapic_is_calibrated()
+ * tells which. Call after lapic_init(). */
+void lapic_timer_calibrate(void);
 
 /* Arm the timer to fire vector once after us microseconds / every us
  * microseconds. The handler (idt_set_handler) must call lapic_eoi(). */

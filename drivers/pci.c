@@ -224,28 +224,46 @@ const char *pci_class_name(u8 class_code, u8 subclass)
 	return "other";
 }
 
-static void pci_print_dev(const struct pci_dev *d)
+/* Print one device and its BARs, through pr_debug or (to_console) kprintf. */
+static void pci_print_dev(const struct pci_dev *d, bool to_console)
 {
-	pr_debug("pci %02x:%02x.%x %04x:%04x class %02x.%02x.%02x (%s)", d->bus, d->dev,
-		 d->fn, d->vendor, d->device, d->class_code, d->subclass, d->prog_if,
-		 pci_class_name(d->class_code, d->subclass));
-	for (int i = 0; i < 6; i++) {
-		const struct pci_bar *b = &d->bar[i];
-		if (b->size)
-			pr_debug("pci %02x:%02x.%x   BAR%d %s 0x%lx size 0x%lx%s", d->bus, d->dev,
-				 d->fn, i, b->io ? "io" : b->is64 ? "mem64" : "mem32", b->base,
-				 b->size, b->prefetch ? " prefetchable" : "");
+	char line[112];
+
+	for (int i = -1; i < 6; i++) {
+		const struct pci_bar *b = &d->bar[i < 0 ? 0 : i];
+		int n = ksnprintf(line, sizeof(line), "pci %02x:%02x.%x ", d->bus, d->dev, d->fn);
+		if (i < 0)
+			ksnprintf(line + n, sizeof(line) - n, "%04x:%04x class %02x.%02x.%02x (%s)",
+				  d->vendor, d->device, d->class_code, d->subclass, d->prog_if,
+				  pci_class_name(d->class_code, d->subclass));
+		else if (b->size)
+			ksnprintf(line + n, sizeof(line) - n, "  BAR%d %s 0x%lx size 0x%lx%s", i,
+				  b->io ? "io" : b->is64 ? "mem64" : "mem32", b->base, b->size,
+				  b->prefetch ? " prefetchable" : "");
+		else
+			continue;
+		if (to_console)
+			kprintf("%s\n", line);
+		else
+			pr_debug("%s", line);
 	}
 }
 
-int pci_init(void)
+void pci_print(void)
+{
+	for (size_t i = 0; i < ndevs; i++)
+		pci_print_dev(&devs[i], true);
+	kprintf("pci: %lu devices\n", (u64)ndevs);
+}
+
+void pci_init(void)
 {
 	ndevs = nmissed = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(buses_seen); i++)
 		buses_seen[i] = 0;
 	if (!pci_has_mechanism1()) {
 		pr_warn("pci: no configuration mechanism #1 at 0xCF8; no PCI devices");
-		return E_NOTSUP;
+		return;
 	}
 	/* A multi-function host bridge at 00:00 means several host controllers,
 	 * function f owning bus f (the usual firmware convention). */
@@ -256,11 +274,10 @@ int pci_init(void)
 				pci_scan_bus(fn);
 
 	for (size_t i = 0; i < ndevs; i++)
-		pci_print_dev(&devs[i]);
+		pci_print_dev(&devs[i], false);
 	if (nmissed)
 		pr_warn("pci: table full, %lu functions not recorded", (u64)nmissed);
 	pr_info("pci: %lu devices", (u64)ndevs);
-	return E_OK;
 }
 
 size_t pci_dev_count(void)

@@ -53,8 +53,8 @@ void pci_config_write8(u8 bus, u8 dev, u8 fn, u16 off, u8 val);
 
 /* Enumerate every function reachable from bus 0 through PCI-PCI bridges,
  * size their BARs and fill the device table; print the count (info) and
- * each device (debug). Returns E_NOTSUP without mechanism #1. */
-int pci_init(void) __must_check;
+ * each device (debug). Without mechanism #1 the table stays empty. */
+void pci_init(void);
 
 /* Number of devices in the table and the i-th one (NULL if out of range). */
 size_t pci_dev_count(void);
@@ -69,6 +69,9 @@ const struct pci_dev *pci_find_id(u16 vendor, u16 device);
 
 /* Set bits in the command register (e.g. PCI_CMD_IO | PCI_CMD_MASTER). */
 void pci_enable(const struct pci_dev *d, u16 cmd_bits);
+
+/* Print the device table and BARs to the console (monitor `pci`). */
+void pci_print(void);
 
 /* Short human-readable name of a class/subclass ("IDE controller"). */
 const char *pci_class_name(u8 class_code, u8 subclass);
