@@ -15,7 +15,8 @@
 #   -a ACCEL  QEMU accelerator: tcg (default; -cpu qemu64,+svm,+npt) or
 #             kvm (-enable-kvm -cpu host)
 #   -c MODEL  Bochs CPU model instead of the platform's default
-# Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS.
+# Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
+# BOCHS_TERM=1 connects the Bochs UART to the terminal for input as well.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,8 +82,12 @@ run_bochs() {
 	model=${bochs_cpu:-$model}
 	if [ -n "$serial" ]; then
 		com1="mode=file, dev=$serial"
+	elif [ "${BOCHS_TERM:-0}" = 1 ]; then
+		# Keyboard input reaches the UART, but Bochs puts the terminal in
+		# raw mode: Ctrl-C no longer stops it (kill it from elsewhere).
+		com1="mode=term, dev=$(tty)"
 	else
-		com1="mode=file, dev=/dev/stdout"   # output only; see docs/testing.md
+		com1="mode=file, dev=/dev/stdout"   # output only
 	fi
 	sed -e "s|@CPU@|$model|" -e "s|@ISO@|$image|" -e "s|@COM1@|$com1|" \
 		-e "s|@LOG@|${emulog:-$workdir/bochs.log}|" \
@@ -95,9 +100,10 @@ run_bochs() {
 		# shellcheck disable=SC2086
 		exec bochs -q -f "$cfg" -rc "$rc" ${BOCHS_FLAGS:-} </dev/null
 	fi
-	# Interactive: Ctrl-C drops into the Bochs debugger (`q` quits).
+	# Interactive: Ctrl-C drops into the Bochs debugger (`q` quits). Its
+	# start-up chatter on stderr (before the log file opens) goes aside.
 	# shellcheck disable=SC2086
-	exec bochs -q -f "$cfg" -rc "$rc" ${BOCHS_FLAGS:-}
+	exec bochs -q -f "$cfg" -rc "$rc" ${BOCHS_FLAGS:-} 2>"$workdir/bochs.stderr"
 }
 
 case $platform in
