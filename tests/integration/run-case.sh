@@ -55,6 +55,7 @@ parse_case() {
 	c_cmdline=${scalar[cmdline]-}
 	c_platforms=${scalar[platforms]-}
 	c_timeout=${scalar[timeout]:-$default_timeout}
+	read -ra c_words <<<"$c_cmdline"   # split without globbing
 }
 
 case_names() {
@@ -92,7 +93,7 @@ build_iso() {
 		args+=(-m "$BUILD/$m")
 	done
 	flock "$BUILD/integration/$name/.lock" \
-		"$here/mkiso.sh" "${args[@]}" "$iso" "$elf" $c_cmdline >&2 || return 1
+		"$here/mkiso.sh" "${args[@]}" "$iso" "$elf" "${c_words[@]}" >&2 || return 1
 	echo "$iso"
 }
 
@@ -167,7 +168,7 @@ run_pair() {
 	if [ -z "$reason" ]; then
 		: >"$out/serial.log"
 		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" \
-			-l "$out/emulator.log" -w "$out" "$plat" "$image" $c_cmdline \
+			-l "$out/emulator.log" -w "$out" "$plat" "$image" "${c_words[@]}" \
 			>"$out/emulator.out" 2>&1 </dev/null
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
