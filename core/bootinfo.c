@@ -73,7 +73,7 @@ static void bi_copy_phys_str(struct bi_ctx *c, char *dst, size_t dstsize,
 static void bi_add_mem(struct bi_ctx *c, u64 base, u64 len, u32 type, u32 raw)
 {
 	struct boot_info *bi = c->bi;
-	struct bootinfo_mem *prev = bi->nmem ? &bi->mem[bi->nmem - 1] : NULL;
+	struct bootinfo_mem *prev = bi->nmap ? &bi->map[bi->nmap - 1] : NULL;
 
 	if (len == 0) {
 		BI_WARN(c, "boot: memory map entry at 0x%lx has zero length; dropped", base);
@@ -84,11 +84,11 @@ static void bi_add_mem(struct bi_ctx *c, u64 base, u64 len, u32 type, u32 raw)
 		prev->len += len;
 		return;
 	}
-	if (bi->nmem == BOOTINFO_MMAP_MAX) {
+	if (bi->nmap == BOOTINFO_MMAP_MAX) {
 		c->mem_dropped++;
 		return;
 	}
-	bi->mem[bi->nmem++] = (struct bootinfo_mem){ base, len, type, raw };
+	bi->map[bi->nmap++] = (struct bootinfo_mem){ base, len, type, raw };
 }
 
 /* Append a module; str (at most strmax bytes, may be NULL) is its string. */
@@ -100,14 +100,14 @@ static void bi_add_module(struct bi_ctx *c, u64 start, u64 end,
 
 	if (end < start) {
 		BI_WARN(c, "boot: module %zu ends (0x%lx) before it starts (0x%lx); dropped",
-			bi->nmods + c->mods_dropped, end, start);
+			bi->nmodules + c->mods_dropped, end, start);
 		return;
 	}
-	if (bi->nmods == BOOTINFO_MODS_MAX) {
+	if (bi->nmodules == BOOTINFO_MODS_MAX) {
 		c->mods_dropped++;
 		return;
 	}
-	m = &bi->mods[bi->nmods++];
+	m = &bi->modules[bi->nmodules++];
 	m->start = start;
 	m->end = end;
 	m->string[0] = 0;
@@ -149,8 +149,8 @@ static u32 efi_mem_type(u32 t, bool bs_active)
 
 static bool bi_has_usable(const struct boot_info *bi)
 {
-	for (size_t i = 0; i < bi->nmem; i++)
-		if (bi->mem[i].type == BOOTINFO_MEM_USABLE)
+	for (size_t i = 0; i < bi->nmap; i++)
+		if (bi->map[i].type == BOOTINFO_MEM_USABLE)
 			return true;
 	return false;
 }
@@ -344,7 +344,7 @@ static void mb2_choose_map(struct bi_ctx *c)
 	if (c->mmap_tag) {
 		if (c->efi_tag) {
 			BI_WARN(c, "boot: EFI memory map has no usable RAM; using the Multiboot map");
-			bi->nmem = 0;
+			bi->nmap = 0;
 			c->mem_dropped = 0;
 		}
 		mb2_parse_mmap(c);
@@ -556,15 +556,15 @@ void bootinfo_print(const struct boot_info *bi)
 		bi->loader == BOOTINFO_LOADER_MB1 ? "Multiboot" : "none",
 		bi->loader_name, bi->info_start.v, bi->info_end.v);
 	pr_info("boot: command line \"%s\"", bi->cmdline);
-	for (size_t i = 0; i < bi->nmods; i++)
-		pr_info("boot: module %zu [0x%lx, 0x%lx) \"%s\"", i, bi->mods[i].start,
-			bi->mods[i].end, bi->mods[i].string);
+	for (size_t i = 0; i < bi->nmodules; i++)
+		pr_info("boot: module %zu [0x%lx, 0x%lx) \"%s\"", i, bi->modules[i].start,
+			bi->modules[i].end, bi->modules[i].string);
 	pr_debug("boot: memory map from %s, %zu entries",
-		 bootinfo_map_source_name(bi->map_source), bi->nmem);
-	for (size_t i = 0; i < bi->nmem; i++)
-		pr_debug("boot:   [0x%016lx, 0x%016lx) %s (type %u)", bi->mem[i].base,
-			 bi->mem[i].base + bi->mem[i].len,
-			 bootinfo_mem_type_name((int)bi->mem[i].type), bi->mem[i].raw_type);
+		 bootinfo_map_source_name(bi->map_source), bi->nmap);
+	for (size_t i = 0; i < bi->nmap; i++)
+		pr_debug("boot:   [0x%016lx, 0x%016lx) %s (type %u)", bi->map[i].base,
+			 bi->map[i].base + bi->map[i].len,
+			 bootinfo_mem_type_name((int)bi->map[i].type), bi->map[i].raw_type);
 	if (bi->rsdp_len)
 		pr_debug("boot: ACPI RSDP from the loader (%zu bytes)", bi->rsdp_len);
 	if (bi->fb.present)

@@ -70,11 +70,11 @@ struct boot_info {
 	u32 mem_lower_kib, mem_upper_kib;
 
 	enum bootinfo_map_source map_source;
-	size_t nmem;
-	struct bootinfo_mem mem[BOOTINFO_MMAP_MAX];
+	size_t nmap;
+	struct bootinfo_mem map[BOOTINFO_MMAP_MAX];
 
-	size_t nmods;
-	struct bootinfo_module mods[BOOTINFO_MODS_MAX];
+	size_t nmodules;
+	struct bootinfo_module modules[BOOTINFO_MODS_MAX];
 
 	size_t rsdp_len;                 /* 0: loader gave no (valid) RSDP */
 	u8 rsdp[BOOTINFO_RSDP_MAX];      /* copy, validated with acpi_rsdp_check */

@@ -146,20 +146,20 @@ static void test_mb2_full(void **state)
 	assert_int_equal(bi.loader, BOOTINFO_LOADER_MB2);
 	assert_string_equal(bi.cmdline, "selftest loglevel=3");
 	assert_string_equal(bi.loader_name, "GRUB 2.06");
-	assert_int_equal(bi.nmods, 2);
-	assert_int_equal(bi.mods[0].start, 0x200000);
-	assert_int_equal(bi.mods[0].end, 0x201000);
-	assert_string_equal(bi.mods[0].string, "touch");
-	assert_string_equal(bi.mods[1].string, "linux mem=64M");
+	assert_int_equal(bi.nmodules, 2);
+	assert_int_equal(bi.modules[0].start, 0x200000);
+	assert_int_equal(bi.modules[0].end, 0x201000);
+	assert_string_equal(bi.modules[0].string, "touch");
+	assert_string_equal(bi.modules[1].string, "linux mem=64M");
 	assert_true(bi.has_meminfo);
 	assert_int_equal(bi.mem_upper_kib, 130048);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_MB2);
-	assert_int_equal(bi.nmem, 5);
-	assert_int_equal(bi.mem[2].base, 0x100000);
-	assert_int_equal(bi.mem[2].len, 0x7ee0000);
-	assert_int_equal(bi.mem[2].type, BOOTINFO_MEM_USABLE);
-	assert_int_equal(bi.mem[1].type, BOOTINFO_MEM_RESERVED);
-	assert_int_equal(bi.mem[3].type, BOOTINFO_MEM_ACPI_RECLAIM);
+	assert_int_equal(bi.nmap, 5);
+	assert_int_equal(bi.map[2].base, 0x100000);
+	assert_int_equal(bi.map[2].len, 0x7ee0000);
+	assert_int_equal(bi.map[2].type, BOOTINFO_MEM_USABLE);
+	assert_int_equal(bi.map[1].type, BOOTINFO_MEM_RESERVED);
+	assert_int_equal(bi.map[3].type, BOOTINFO_MEM_ACPI_RECLAIM);
 	assert_true(bi.fb.present);
 	assert_int_equal(bi.fb.addr, 0xfd000000);
 	assert_int_equal(bi.fb.width, 1024);
@@ -197,18 +197,18 @@ static void test_mb2_efi_map_preferred(void **state)
 	assert_int_equal(parse2(), E_OK);
 	assert_int_equal(bi.warnings, 0);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_EFI);
-	assert_int_equal(bi.nmem, 8);
-	assert_int_equal(bi.mem[1].base, 0x100000);
-	assert_int_equal(bi.mem[1].len, 0x200000);
-	assert_int_equal(bi.mem[1].type, BOOTINFO_MEM_USABLE);
-	assert_int_equal(bi.mem[2].type, BOOTINFO_MEM_RESERVED);
-	assert_int_equal(bi.mem[3].type, BOOTINFO_MEM_ACPI_RECLAIM);
-	assert_int_equal(bi.mem[4].type, BOOTINFO_MEM_ACPI_NVS);
-	assert_int_equal(bi.mem[5].type, BOOTINFO_MEM_BAD);
-	assert_int_equal(bi.mem[6].type, BOOTINFO_MEM_RESERVED);
-	assert_int_equal(bi.mem[6].raw_type, 11);
-	assert_int_equal(bi.mem[7].type, BOOTINFO_MEM_USABLE);
-	assert_int_equal(bi.mem[7].len, 0x400000);
+	assert_int_equal(bi.nmap, 8);
+	assert_int_equal(bi.map[1].base, 0x100000);
+	assert_int_equal(bi.map[1].len, 0x200000);
+	assert_int_equal(bi.map[1].type, BOOTINFO_MEM_USABLE);
+	assert_int_equal(bi.map[2].type, BOOTINFO_MEM_RESERVED);
+	assert_int_equal(bi.map[3].type, BOOTINFO_MEM_ACPI_RECLAIM);
+	assert_int_equal(bi.map[4].type, BOOTINFO_MEM_ACPI_NVS);
+	assert_int_equal(bi.map[5].type, BOOTINFO_MEM_BAD);
+	assert_int_equal(bi.map[6].type, BOOTINFO_MEM_RESERVED);
+	assert_int_equal(bi.map[6].raw_type, 11);
+	assert_int_equal(bi.map[7].type, BOOTINFO_MEM_USABLE);
+	assert_int_equal(bi.map[7].len, 0x400000);
 }
 
 static void test_mb2_efi_odd_descriptor_sizes(void **state)
@@ -222,9 +222,9 @@ static void test_mb2_efi_odd_descriptor_sizes(void **state)
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_EFI);
-	assert_int_equal(bi.nmem, 2);
-	assert_int_equal(bi.mem[1].base, 0x800000);
-	assert_int_equal(bi.mem[1].len, 0x20000);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[1].base, 0x800000);
+	assert_int_equal(bi.map[1].len, 0x20000);
 
 	/* Too small to hold a descriptor: ignored, the Multiboot map is used. */
 	pos = 8;
@@ -235,15 +235,15 @@ static void test_mb2_efi_odd_descriptor_sizes(void **state)
 	assert_int_equal(parse2(), E_OK);
 	assert_true(stub_log_contains("descriptor_size 24"));
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_MB2);
-	assert_int_equal(bi.nmem, 1);
-	assert_int_equal(bi.mem[0].len, 0x1000000);
+	assert_int_equal(bi.nmap, 1);
+	assert_int_equal(bi.map[0].len, 0x1000000);
 
 	/* Zero size (no division by zero) and no fallback at all. */
 	pos = 8;
 	tag_efi(d, 0, 0);
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmem, 0);
+	assert_int_equal(bi.nmap, 0);
 	assert_true(bi.warnings >= 2);
 
 	/* Absurd page count is dropped, the rest kept; trailing bytes noted. */
@@ -257,8 +257,8 @@ static void test_mb2_efi_odd_descriptor_sizes(void **state)
 	assert_int_equal(parse2(), E_OK);
 	assert_true(stub_log_contains("absurd page count"));
 	assert_true(stub_log_contains("trailing bytes"));
-	assert_int_equal(bi.nmem, 1);
-	assert_int_equal(bi.mem[0].base, 0x900000);
+	assert_int_equal(bi.nmap, 1);
+	assert_int_equal(bi.map[0].base, 0x900000);
 }
 
 static void test_mb2_efi_boot_services_active(void **state)
@@ -269,9 +269,9 @@ static void test_mb2_efi_boot_services_active(void **state)
 	tag(18, NULL, 0);
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmem, 2);
-	assert_int_equal(bi.mem[0].type, BOOTINFO_MEM_RESERVED);
-	assert_int_equal(bi.mem[1].type, BOOTINFO_MEM_USABLE);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[0].type, BOOTINFO_MEM_RESERVED);
+	assert_int_equal(bi.map[1].type, BOOTINFO_MEM_USABLE);
 }
 
 static void test_mb2_tag_past_total_size(void **state)
@@ -311,9 +311,9 @@ static void test_mb2_absurd_total_size(void **state)
 	tag_str(1, "x");
 	finish(true);
 	w32(INFO, 8);
-	bi.nmem = 77;
+	bi.nmap = 77;
 	assert_int_equal(parse2(), E_INVAL);
-	assert_int_equal(bi.nmem, 0);                      /* output cleared */
+	assert_int_equal(bi.nmap, 0);                      /* output cleared */
 	assert_int_equal(bi.loader, BOOTINFO_LOADER_NONE);
 	assert_true(stub_log_contains("total_size 8"));
 	w32(INFO, 2 * 1024 * 1024);
@@ -364,9 +364,9 @@ static void test_mb2_bad_modules(void **state)
 	}
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmods, BOOTINFO_MODS_MAX);
-	assert_int_equal(bi.mods[0].start, 0x1000000);
-	assert_int_equal(bi.mods[31].start, 0x1000000 + 31 * 0x1000);
+	assert_int_equal(bi.nmodules, BOOTINFO_MODS_MAX);
+	assert_int_equal(bi.modules[0].start, 0x1000000);
+	assert_int_equal(bi.modules[31].start, 0x1000000 + 31 * 0x1000);
 	assert_true(stub_log_contains("before it starts"));
 	assert_true(stub_log_contains("too small"));
 	assert_true(stub_log_contains("8 modules beyond"));
@@ -384,10 +384,10 @@ static void test_mb2_bad_mmap(void **state)
 	tag_mmap(map, 3);
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmem, 2);
-	assert_int_equal(bi.mem[0].base, 0x200000);
-	assert_int_equal(bi.mem[1].type, BOOTINFO_MEM_OTHER);
-	assert_int_equal(bi.mem[1].raw_type, 99);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[0].base, 0x200000);
+	assert_int_equal(bi.map[1].type, BOOTINFO_MEM_OTHER);
+	assert_int_equal(bi.map[1].raw_type, 99);
 	assert_true(stub_log_contains("zero length"));
 
 	/* entry_size too small: map ignored, basic sizes used instead. */
@@ -400,9 +400,9 @@ static void test_mb2_bad_mmap(void **state)
 	assert_int_equal(parse2(), E_OK);
 	assert_true(stub_log_contains("entry_size 16"));
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_MEMINFO);
-	assert_int_equal(bi.nmem, 2);
-	assert_int_equal(bi.mem[1].base, 0x100000);
-	assert_int_equal(bi.mem[1].len, 65536ull * 1024);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[1].base, 0x100000);
+	assert_int_equal(bi.map[1].len, 65536ull * 1024);
 }
 
 static void test_mb2_too_many_map_entries(void **state)
@@ -417,7 +417,7 @@ static void test_mb2_too_many_map_entries(void **state)
 	/* Three tags: only the last is used (64 entries), with a warning. */
 	finish(true);
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmem, 64);
+	assert_int_equal(bi.nmap, 64);
 	assert_true(stub_log_contains("more than one memory map tag"));
 
 	/* One big tag with 192 separate entries: 128 kept. */
@@ -431,8 +431,8 @@ static void test_mb2_too_many_map_entries(void **state)
 	finish(true);
 	stub_log_reset();
 	assert_int_equal(parse2(), E_OK);
-	assert_int_equal(bi.nmem, BOOTINFO_MMAP_MAX);
-	assert_int_equal(bi.mem[127].base, 127 * 0x100000ull);
+	assert_int_equal(bi.nmap, BOOTINFO_MMAP_MAX);
+	assert_int_equal(bi.map[127].base, 127 * 0x100000ull);
 	assert_true(stub_log_contains("64 more entries"));
 }
 
@@ -529,15 +529,15 @@ static void test_mb1_full(void **state)
 	assert_int_equal(bi.loader, BOOTINFO_LOADER_MB1);
 	assert_string_equal(bi.cmdline, "loglevel=2 selftest");
 	assert_string_equal(bi.loader_name, "qemu");
-	assert_int_equal(bi.nmods, 2);
-	assert_string_equal(bi.mods[0].string, "guest name=a");
-	assert_string_equal(bi.mods[1].string, "");
-	assert_int_equal(bi.mods[1].end, 0x500800);
+	assert_int_equal(bi.nmodules, 2);
+	assert_string_equal(bi.modules[0].string, "guest name=a");
+	assert_string_equal(bi.modules[1].string, "");
+	assert_int_equal(bi.modules[1].end, 0x500800);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_MB1);
-	assert_int_equal(bi.nmem, 4);
-	assert_int_equal(bi.mem[2].base, 0x100000);
-	assert_int_equal(bi.mem[2].len, 0x1ee0000);
-	assert_int_equal(bi.mem[3].base, 0xfffc0000);
+	assert_int_equal(bi.nmap, 4);
+	assert_int_equal(bi.map[2].base, 0x100000);
+	assert_int_equal(bi.map[2].len, 0x1ee0000);
+	assert_int_equal(bi.map[3].base, 0xfffc0000);
 	assert_int_equal(bi.info_start.v, INFO);
 	assert_true(bi.info_end.v > INFO);
 }
@@ -553,7 +553,7 @@ static void test_mb1_missing_flags(void **state)
 	assert_int_equal(parse1(), E_OK);
 	assert_string_equal(bi.cmdline, "");
 	assert_false(bi.has_meminfo);
-	assert_int_equal(bi.nmem, 0);
+	assert_int_equal(bi.nmap, 0);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_NONE);
 	assert_true(stub_log_contains("no memory map and no memory sizes"));
 
@@ -562,10 +562,10 @@ static void test_mb1_missing_flags(void **state)
 	w32(INFO + 8, 1024);
 	assert_int_equal(parse1(), E_OK);
 	assert_int_equal(bi.map_source, BOOTINFO_MAP_MEMINFO);
-	assert_int_equal(bi.nmem, 2);
-	assert_int_equal(bi.mem[0].len, 639 * 1024);
-	assert_int_equal(bi.mem[1].base, 0x100000);
-	assert_int_equal(bi.mem[1].len, 1024 * 1024);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[0].len, 639 * 1024);
+	assert_int_equal(bi.map[1].base, 0x100000);
+	assert_int_equal(bi.map[1].len, 1024 * 1024);
 }
 
 static void test_mb1_bad_pointers_and_map(void **state)
@@ -585,9 +585,9 @@ static void test_mb1_bad_pointers_and_map(void **state)
 	memset(mem + 0x13000, 'N', 200);                   /* unterminated name */
 	assert_int_equal(parse1(), E_OK);
 	assert_string_equal(bi.cmdline, "");
-	assert_int_equal(bi.nmods, 0);
-	assert_int_equal(bi.nmem, 1);
-	assert_int_equal(bi.mem[0].base, 0x100000);
+	assert_int_equal(bi.nmodules, 0);
+	assert_int_equal(bi.nmap, 1);
+	assert_int_equal(bi.map[0].base, 0x100000);
 	assert_int_equal(strlen(bi.loader_name), BOOTINFO_NAME_MAX - 1);
 	assert_true(stub_log_contains("command line pointer is null"));
 	assert_true(stub_log_contains("3 modules announced at a null address"));
@@ -600,7 +600,7 @@ static void test_mb1_bad_pointers_and_map(void **state)
 	w32(INFO + 44, 24 + 10);
 	stub_log_reset();
 	assert_int_equal(parse1(), E_OK);
-	assert_int_equal(bi.nmem, 1);
+	assert_int_equal(bi.nmap, 1);
 	assert_true(stub_log_contains("past mmap_length"));
 }
 
