@@ -30,6 +30,20 @@ static __noreturn void refuse_boot(const char *why)
 	platform_halt();
 }
 
+/* Multiboot 1 loaders (GRUB's `multiboot`, QEMU's -kernel) put the
+ * kernel's own path first on the command line; Multiboot2 GRUB does not. */
+static const char *hv_cmdline(const struct boot_info *bi)
+{
+	const char *s = bi->cmdline;
+	if (bi->loader != BOOTINFO_LOADER_MB1)
+		return s;
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ')
+		s++;
+	return s;
+}
+
 void kmain(u32 magic, u32 info);
 
 void kmain(u32 magic, u32 info)
@@ -41,7 +55,7 @@ void kmain(u32 magic, u32 info)
 
 	if (bootinfo_parse(magic, hpa(info), &boot_info) < 0)
 		refuse_boot("the boot loader hand-over is not Multiboot 1 or 2 (see above)");
-	options_parse(boot_info.cmdline);
+	options_parse(hv_cmdline(&boot_info));
 	bootinfo_print(&boot_info);
 
 	cpufeat_init();

@@ -13,6 +13,10 @@
 extern char _image_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _bss_end[];
 
+/* The boot tables (boot/entry.S) already map the first 4 GiB at
+ * DIRECT_MAP_BASE, so the window is valid from the first C instruction. */
+u64 phys_window = DIRECT_MAP_BASE;
+
 static struct pt host_pt;
 
 struct pt *hostpt(void)
@@ -52,7 +56,7 @@ static int map_direct_range(u64 base, u64 end, unsigned flags, u64 max_page)
 static int map_direct(u64 top, u64 max_page)
 {
 	u64 ro_start = (u64)(uintptr_t)_image_start - KERNEL_VMA_BASE;
-	u64 ro_end = (u64)(uintptr_t)_rodata_end - KERNEL_VMA_BASE;
+	u64 ro_end = ALIGN_UP((u64)(uintptr_t)_rodata_end, PAGE_SIZE) - KERNEL_VMA_BASE;
 	int rc = map_direct_range(0, ro_start, PT_R | PT_W, max_page);
 	if (rc == 0)
 		rc = map_direct_range(ro_start, ro_end, PT_R, max_page);
@@ -80,7 +84,7 @@ int hostpt_init(u64 top)
 	}
 	write_cr3(host_pt.root.v);
 	pr_info("paging: direct map of %lu MiB with %s pages, image W^X%s",
-		ALIGN_UP(top, 2 * MiB) / MiB, max_page == GiB ? "1 GiB" : "2 MiB",
+		(u64)(ALIGN_UP(top, 2 * MiB) / MiB), max_page == GiB ? "1 GiB" : "2 MiB",
 		cpufeat()->nx ? "" : " (no NX on this CPU: data stays executable)");
 	return 0;
 }

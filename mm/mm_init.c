@@ -9,7 +9,7 @@
 
 extern char _image_start_phys[], _bss_end_phys[];
 
-#define MM_MAX_RESERVED (2 + BOOT_MAX_MODULES)
+#define MM_MAX_RESERVED (2 + BOOTINFO_MODS_MAX)
 #define MM_MAX_USABLE 256
 
 static struct mem_range usable[MM_MAX_USABLE];
@@ -21,21 +21,30 @@ static size_t collect_reserved(const struct boot_info *bi, struct mem_range *r)
 	size_t n = 0;
 	r[n++] = (struct mem_range){ (u64)(uintptr_t)_image_start_phys,
 				     (u64)(uintptr_t)_bss_end_phys };
-	if (bi->info_end > bi->info_start)
-		r[n++] = (struct mem_range){ bi->info_start, bi->info_end };
+	if (bi->info_end.v > bi->info_start.v)
+		r[n++] = (struct mem_range){ bi->info_start.v, bi->info_end.v };
 	for (size_t i = 0; i < bi->nmodules && n < MM_MAX_RESERVED; i++)
 		r[n++] = (struct mem_range){ bi->modules[i].start, bi->modules[i].end };
 	return n;
 }
 
-/* Highest physical address the direct map must cover: all of the memory
- * map (RAM and firmware ranges alike) and at least the 4 GiB below which
- * the LAPIC, IOAPIC and 32-bit PCI BARs live. */
+/* RAM in any state: free, firmware tables, NVS (reserved ranges above
+ * 4 GiB are 64-bit MMIO windows and can be terabytes wide). */
+static bool is_ram_type(u32 type)
+{
+	return type == BOOTINFO_MEM_USABLE || type == BOOTINFO_MEM_ACPI_RECLAIM ||
+	       type == BOOTINFO_MEM_ACPI_NVS;
+}
+
+/* Highest physical address the direct map must cover: all RAM and at
+ * least the 4 GiB below which the LAPIC, IOAPIC and 32-bit PCI BARs live. */
 static u64 direct_map_top(const struct boot_info *bi)
 {
 	u64 top = 4 * GiB;
 	for (size_t i = 0; i < bi->nmap; i++) {
 		u64 end = bi->map[i].base + bi->map[i].len;
+		if (!is_ram_type(bi->map[i].type))
+			continue;
 		if (end > top && end > bi->map[i].base && end <= (1ull << 46))
 			top = end;
 	}
