@@ -81,6 +81,8 @@ static void cpufeat_read_extended(void)
 		while (feat.brand[skip] == ' ')
 			skip++;
 		memmove(feat.brand, feat.brand + skip, sizeof(feat.brand) - skip);
+		for (size_t n = strlen(feat.brand); n && feat.brand[n - 1] == ' '; n--)
+			feat.brand[n - 1] = 0;
 	}
 	if (!feat.brand[0])
 		memcpy(feat.brand, "unknown", 8);

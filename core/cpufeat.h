@@ -65,7 +65,7 @@ struct svm_caps {
 struct cpufeat {
 	enum cpu_vendor vendor_id;
 	char vendor[13];          /* CPUID 0 EBX:EDX:ECX */
-	char brand[49];           /* CPUID 0x80000002..4, leading blanks removed */
+	char brand[49];           /* CPUID 0x80000002..4, outer blanks removed */
 	u32 max_leaf, max_ext_leaf;
 	u32 family, model, stepping;  /* with extended family/model folded in */
 	u8 phys_bits, virt_bits;  /* CPUID 0x80000008 EAX[7:0], [15:8] */
