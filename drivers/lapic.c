@@ -40,6 +40,7 @@
 #define PIC2_DATA 0xa1
 
 #define CALIBRATE_US 10000
+#define CALIBRATE_WINDOWS 3
 #define DEFAULT_KHZ 1000000ull
 
 static u64 lapic_phys;           /* (c) set by lapic_init */
@@ -123,13 +124,10 @@ void lapic_init(void)
 	present = true;
 }
 
-void lapic_timer_calibrate(void)
+/* One PIT window: TSC ticks and LAPIC timer counts elapsed while channel 2
+ * counted pit_ticks. False if the PIT never expired or the timer stood still. */
+static bool lapic_calibrate_window(u64 pit_ticks, u64 *dtsc, u64 *dcount)
 {
-	u64 pit_ticks = pit_us_to_ticks(CALIBRATE_US);
-
-	if (!present)
-		return;
-
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
@@ -142,18 +140,45 @@ void lapic_timer_calibrate(void)
 	u32 cnt1 = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 
+	*dtsc = tsc1 - tsc0;
+	*dcount = cnt0 - cnt1;
 	if (!expired || cnt1 >= cnt0 || tsc1 <= tsc0) {
-		pr_err("timer: calibration failed (PIT channel 2 %s, LAPIC count %u -> %u); "
-		       "assuming 1 GHz TSC and bus", expired ? "ok" : "never expired", cnt0, cnt1);
+		pr_err("timer: calibration window failed (PIT channel 2 %s, LAPIC count %u -> %u)",
+		       expired ? "ok" : "never expired", cnt0, cnt1);
+		return false;
+	}
+	return true;
+}
+
+/* A host preempting the emulator between starting the PIT and reading the
+ * TSC shortens one window (seen under QEMU TCG: +27%), so measure three and
+ * keep the median by TSC ticks. */
+void lapic_timer_calibrate(void)
+{
+	u64 pit_ticks = pit_us_to_ticks(CALIBRATE_US);
+	u64 dtsc[CALIBRATE_WINDOWS], dcount[CALIBRATE_WINDOWS];
+
+	if (!present)
 		return;
+	for (int i = 0; i < CALIBRATE_WINDOWS; i++) {
+		if (!lapic_calibrate_window(pit_ticks, &dtsc[i], &dcount[i])) {
+			pr_err("timer: calibration failed; assuming 1 GHz TSC and bus");
+			return;
+		}
+		for (int j = i; j > 0 && dtsc[j] < dtsc[j - 1]; j--) {
+			u64 t = dtsc[j]; dtsc[j] = dtsc[j - 1]; dtsc[j - 1] = t;
+			t = dcount[j]; dcount[j] = dcount[j - 1]; dcount[j - 1] = t;
+		}
 	}
 	/* rate [kHz] = events * PIT_HZ / (pit_ticks * 1000) */
-	u64 window = pit_ticks * 1000;
-	bus_khz = ((u64)(cnt0 - cnt1) * TIMER_DIVISOR * PIT_HZ + window / 2) / window;
-	tsc_rate_khz = ((tsc1 - tsc0) * PIT_HZ + window / 2) / window;
+	u64 window = pit_ticks * 1000, mid = CALIBRATE_WINDOWS / 2;
+	bus_khz = (dcount[mid] * TIMER_DIVISOR * PIT_HZ + window / 2) / window;
+	tsc_rate_khz = (dtsc[mid] * PIT_HZ + window / 2) / window;
 	calibrated = true;
 	pr_info("timer: LAPIC %lu kHz (bus), TSC %lu MHz, calibrated over %u ms against PIT channel 2",
 		bus_khz, (tsc_rate_khz + 500) / 1000, CALIBRATE_US / 1000);
+	pr_debug("timer: TSC ticks per window min %lu median %lu max %lu",
+		 dtsc[0], dtsc[mid], dtsc[CALIBRATE_WINDOWS - 1]);
 }
 
 /* Timer counts (after the divide-by-16) for us microseconds, 1..2^32-1. */
