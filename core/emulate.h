@@ -1,0 +1,57 @@
+/* Shared emulation: what vendor exit handlers call after decoding their
+ * exit. Each helper works on the vendor-neutral vCPU state (v->gprs and
+ * vcpu_ops get/set_reg) and returns what the run loop should do. The
+ * vendor handler advances RIP itself when the helper asks for it. */
+#ifndef CORE_EMULATE_H
+#define CORE_EMULATE_H
+
+#include "core/types.h"
+#include "core/addr.h"
+#include "core/vcpu.h"
+
+/* CPUID with leaf = gprs.rax, subleaf = gprs.rcx: fills rax..rdx from the
+ * allow-list of core/cpuid.c (VMX/SVM hidden, leaf 0x40000000 says
+ * "pagevisor"). The caller then skips the 2-byte instruction. */
+void emu_cpuid(struct vcpu *v);
+
+/* RDMSR/WRMSR of msr through the guest MSR policy (core/msr.c). Return
+ * true when the access is architectural for this guest (for RDMSR *val is
+ * set); false means the caller must inject #GP(0) and not advance RIP. */
+bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val);
+bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val);
+
+/* One IN or OUT of size 1, 2 or 4 bytes at port (the caller decoded it
+ * from the exit information). For IN, *val receives the value (unknown
+ * ports read all-ones); for OUT, *val is the value written. Returns
+ * EXIT_RESUME (caller advances RIP), or EXIT_DONE when the guest wrote its
+ * exit port. */
+enum exit_action emu_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
+
+/* An EPT violation / nested page fault at gpa. write/fetch describe the
+ * access. Maps RAM on demand (EXIT_RESUME), skips writes to ROM and the VGA
+ * hole by decoding the instruction at RIP (EXIT_RESUME with RIP advanced),
+ * kills the guest for an address in no slot or when host memory is out
+ * (EXIT_KILL). */
+enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch);
+
+/* HLT: nothing can wake the guest yet (no virtual interrupts before the PC
+ * platform issue), so a HLT ends it as "halted forever". The caller has
+ * already advanced RIP. */
+enum exit_action emu_hlt(struct vcpu *v);
+
+/* Triple fault / SVM shutdown: kill the guest with its state dumped. */
+enum exit_action emu_triple_fault(struct vcpu *v);
+
+/* The guest executed a VMX/SVM instruction (name): queue #UD. */
+enum exit_action emu_virt_insn(struct vcpu *v, const char *name);
+
+/* An exit the vendor table has no handler for: dump state, kill the guest. */
+enum exit_action emu_unhandled_exit(struct vcpu *v, const char *vendor, u64 code,
+				    const char *name);
+
+/* Length of the instruction at the guest's RIP (fetched through the guest's
+ * own paging), for exits whose hardware gives none (SVM without NRIP save,
+ * EPT violations). Returns 0 and kills the guest when it cannot decode. */
+u32 emu_insn_len(struct vcpu *v);
+
+#endif

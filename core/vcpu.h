@@ -1,0 +1,91 @@
+/* The common vCPU interface. VMX (vmx/) and SVM (svm/) each fill one
+ * struct vcpu_ops; common code never includes a vendor header and reaches
+ * the vendor only through vcpu_ops, while vendor exit handlers reach common
+ * code only through the shared emulation helpers of core/emulate.h. */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+
+#include "core/types.h"
+#include "core/addr.h"
+
+struct vm;
+
+/* Guest general-purpose registers the hardware does not keep in the
+ * VMCS/VMCB (RSP and RIP live there; on SVM so does RAX, which the vendor
+ * code copies in and out around VMRUN so this struct is always complete). */
+struct guest_gprs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Registers reachable through vcpu_ops get_reg/set_reg. */
+enum vreg {
+	VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4,
+	VREG_EFER, VREG_CS_BASE, VREG_CS_ATTR, VREG_SS_ATTR, VREG_NR
+};
+
+/* What an exit handler asks the run loop to do next. */
+enum exit_action {
+	EXIT_RESUME,   /* re-enter the guest */
+	EXIT_YIELD,    /* let the scheduler pick (HLT, preemption) */
+	EXIT_KILL,     /* the guest is dead: vm->end_* says why */
+	EXIT_DONE,     /* the guest ended itself (exit port): vm->end_* says how */
+};
+
+/* Where a Multiboot guest starts (Multiboot spec 3.2 machine state):
+ * 32-bit protected mode, paging off, flat 4 GiB CS/DS/ES/FS/GS/SS. */
+struct vcpu_boot_state {
+	u32 eip, eax, ebx;
+};
+
+struct vcpu {
+	struct vm *vm;            /* (c) owning VM */
+	void *arch;               /* (c) vendor state: VMCS region / VMCB etc. */
+	struct guest_gprs gprs;   /* guest GPRs, valid between exits */
+	/* Event being delivered when the last exit happened (IDT-vectoring
+	 * info / EXITINTINFO), re-injected by the vendor at the next entry. */
+	bool event_pending;
+	u8 event_vector, event_type;
+	bool event_has_error;
+	u32 event_error;
+	u32 event_insn_len;       /* VMX software events: VM-entry instruction length */
+};
+
+struct vcpu_ops {
+	const char *name;                                /* "VMX" / "SVM" */
+	/* Turn the extension on for this CPU (VMXON / EFER.SVME + host save
+	 * area). Returns a negative code with a message when it cannot. */
+	int (*cpu_enable)(void);
+	/* Per-VM hardware state: the EPT/NPT format of vm->tdp, VPID/ASID. */
+	int (*vm_init)(struct vm *vm);
+	void (*vm_destroy)(struct vm *vm);
+	/* Build the VMCS/VMCB for a vCPU starting in `boot` state. */
+	int (*vcpu_create)(struct vcpu *v, const struct vcpu_boot_state *boot);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Enter the guest once and handle the exit through the vendor exit
+	 * table; return what the run loop should do. Never panics on guest
+	 * behaviour: failures set vm->end_* and return EXIT_KILL. */
+	enum exit_action (*run)(struct vcpu *v);
+	u64 (*get_reg)(struct vcpu *v, enum vreg r);
+	void (*set_reg)(struct vcpu *v, enum vreg r, u64 val);
+	/* Queue a hardware exception for the next entry (SDM Vol. 3C 27.6,
+	 * APM Vol. 2 15.20). */
+	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
+	/* Drop the guest's cached translations after its EPT/NPT changed
+	 * (INVEPT single-context / ASID flush). */
+	void (*flush_tdp)(struct vm *vm);
+	/* Print the guest state (for kills and VM-entry failures). */
+	void (*dump)(struct vcpu *v);
+};
+
+/* The ops chosen at boot from cpufeat(); NULL when neither VMX nor SVM
+ * is usable. */
+extern const struct vcpu_ops *vcpu_ops;
+
+extern const struct vcpu_ops vmx_ops;
+extern const struct vcpu_ops svm_ops;
+
+/* Pick vmx_ops or svm_ops from the detected features and enable it on this
+ * CPU. Returns E_NOTSUP with a message when the CPU offers neither. */
+int vcpu_select(void) __must_check;
+
+#endif

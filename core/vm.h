@@ -1,0 +1,54 @@
+/* A virtual machine: its memory, its vCPU, its virtual devices, and how it
+ * ended. One VM per Multiboot module that is not attached to another. */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include "core/types.h"
+#include "core/vcpu.h"
+#include "core/vdev/uart.h"
+#include "mm/gmem.h"
+#include "mm/pt.h"
+
+#define VM_NAME_MAX 32
+#define VM_MAX 16
+#define VM_EXIT_KINDS 16
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_DONE, VM_KILLED, VM_REJECTED };
+
+/* Vendor-neutral exit kinds counted per VM (vendor codes map onto these). */
+enum vm_exit_kind {
+	VMEXIT_K_IO, VMEXIT_K_CPUID, VMEXIT_K_MSR, VMEXIT_K_TDP_FAULT, VMEXIT_K_HLT,
+	VMEXIT_K_EXCEPTION, VMEXIT_K_INTR, VMEXIT_K_VIRT_INSN, VMEXIT_K_OTHER,
+	VMEXIT_K_NR
+};
+
+struct vm {
+	u16 id;                          /* (c) 1-based; frame owner of its memory */
+	char name[VM_NAME_MAX];          /* (c) name= or the module file name */
+	u64 mem_size;                    /* (c) mem= */
+	struct pt tdp;                   /* (c) EPT or NPT tree, vendor picks the format */
+	struct gmem mem;                 /* (c) slots and demand allocation */
+	struct vcpu vcpu;                /* one vCPU per VM for now */
+	void *arch;                      /* (c) vendor per-VM state (VPID/ASID) */
+	struct vdev_uart uart;           /* guest COM1 */
+
+	enum vm_state state;
+	int exit_status;                 /* exit-port value when VM_DONE */
+	char end_reason[96];             /* how it ended, one line */
+
+	u64 exits;                       /* all exits */
+	u64 exits_by_kind[VMEXIT_K_NR];
+	u32 diag_budget;                 /* rate limit of per-guest diagnostics */
+};
+
+/* End the guest: state VM_KILLED and a formatted reason (also printed). */
+void vm_kill(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* End the guest by its own request (exit port) with status. */
+void vm_finish(struct vm *vm, int status);
+
+/* Rate-limited guest diagnostic: prints `[name] ...` at most a few times
+ * per guest, then one "further messages suppressed" line. */
+void vm_diag(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
