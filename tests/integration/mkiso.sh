@@ -75,10 +75,21 @@ for m in "${mods[@]}"; do
 done
 printf '%s\n' "$cfg" >"$tree/boot/grub/grub.cfg"
 
-# Both platform directories are named explicitly: grub-mkrescue silently
-# leaves out a platform whose files are missing.
+# grub-mkrescue takes i386-pc and x86_64-efi from /usr/lib/grub.
 grub-mkrescue -o "$out.tmp" "$tree" \
 	--locales= --fonts= --themes= >"$out.log" 2>&1 ||
 	{ echo "mkiso: grub-mkrescue failed (log: $out.log)" >&2; cat "$out.log" >&2; exit 1; }
+# It quietly leaves out a platform whose GRUB files are missing: check that
+# the ISO has both El Torito boot images and both GRUB module directories.
+boot=$(xorriso -indev "$out.tmp" -report_el_torito plain 2>/dev/null)
+for plat in BIOS UEFI; do
+	grep -Eq "El Torito boot img :.* $plat " <<<"$boot" ||
+		{ echo "mkiso: $out has no $plat boot image" >&2; rm -f "$out.tmp"; exit 1; }
+done
+dirs=$(xorriso -indev "$out.tmp" -find /boot/grub -maxdepth 1 -type d 2>/dev/null)
+for plat in i386-pc x86_64-efi; do
+	grep -q "/boot/grub/$plat'" <<<"$dirs" ||
+		{ echo "mkiso: $out lacks /boot/grub/$plat" >&2; rm -f "$out.tmp"; exit 1; }
+done
 mv "$out.tmp" "$out"
 printf '%s\n' "$cfg" >"$stamp"
