@@ -20,7 +20,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-serial= emulog= workdir= accel=tcg bochs_cpu=
+serial='' emulog='' workdir='' accel=tcg bochs_cpu=''
 
 usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -47,6 +47,7 @@ mkdir -p "$workdir"
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 
+# shellcheck disable=SC2054  # commas inside QEMU option values
 run_qemu() {
 	local args=(qemu-system-x86_64 -m 512 -display none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04)

@@ -74,10 +74,10 @@ in_list() { # word list...
 list_pairs() {
 	local c p
 	for c in $(case_names); do
-		[ -n "${CASES:-}" ] && ! in_list "$c" $CASES && continue
+		[ -n "${CASES:-}" ] && ! in_list "$c" "$CASES" && continue
 		parse_case "$casedir/$c.case" "" || exit 2
 		for p in $c_platforms; do
-			[ -n "${PLATFORMS:-}" ] && ! in_list "$p" $PLATFORMS && continue
+			[ -n "${PLATFORMS:-}" ] && ! in_list "$p" "$PLATFORMS" && continue
 			echo "$c $p"
 		done
 	done
@@ -123,7 +123,7 @@ judge() {
 	n=$(grep -E '^SUMMARY: [0-9]+ tests, [0-9]+ failures' "$log" |
 		grep -Evc '^SUMMARY: [0-9]+ tests, 0 failures')
 	if [ "$n" -ne 0 ]; then
-		echo "$(grep -E '^SUMMARY:' "$log" | grep -Ev ', 0 failures' | head -1)"
+		grep -E "^SUMMARY:" "$log" | grep -Ev ", 0 failures" | head -1
 		return 1
 	fi
 	for re in "${c_expect[@]}"; do
@@ -147,7 +147,7 @@ run_pair() {
 
 	[ -f "$file" ] || { echo "run-case: no case file $file" >&2; exit 2; }
 	parse_case "$file" "$plat" || exit 2
-	if ! in_list "$plat" $c_platforms; then
+	if ! in_list "$plat" "$c_platforms"; then
 		echo "run-case: case $name does not list platform $plat" >&2
 		exit 2
 	fi
