@@ -136,7 +136,8 @@ judge() {
 }
 
 last_lines() {
-	tail -n "$2" "$1" | tr -s '\n' | sed 's/$/ | /' | tr -d '\n' | sed 's/ | $//'
+	grep -v '^[[:space:]]*$' "$1" | tail -n "$2" | tr -s ' ' | cut -c1-160 |
+		sed 's/$/ | /' | tr -d '\n' | sed 's/ | $//'
 }
 
 run_pair() {
