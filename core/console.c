@@ -35,3 +35,9 @@ int console_getc(void)
 {
 	return console_port ? uart_getc(console_port) : -1;
 }
+
+void console_drain(void)
+{
+	if (console_port)
+		uart_drain(console_port);
+}

@@ -14,6 +14,10 @@ int console_select(u16 port) __must_check;
 /* Write n bytes ("\n" becomes "\r\n"). */
 void console_write(const char *s, size_t n);
 
+/* Wait until the UART has shifted out every byte (before leaving an
+ * emulator, which would drop what is still queued). */
+void console_drain(void);
+
 /* Read one byte if one is waiting; return -1 otherwise. */
 int console_getc(void);
 

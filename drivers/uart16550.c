@@ -9,6 +9,7 @@ enum {
 };
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
+#define LSR_TX_EMPTY   0x40
 #define LCR_DLAB       0x80
 #define UART_CLOCK     115200
 
@@ -42,4 +43,13 @@ int uart_getc(u16 base)
 	if (!(inb(base + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(base + UART_DATA);
+}
+
+void uart_drain(u16 base)
+{
+	for (int spins = 0; spins < 1000000; spins++) {
+		if (inb(base + UART_LSR) & LSR_TX_EMPTY)
+			return;
+		cpu_relax();
+	}
 }

@@ -11,6 +11,9 @@ int uart_init(u16 base) __must_check;
 /* Send one byte, waiting for the transmit holding register to empty. */
 void uart_putc(u16 base, u8 c);
 
+/* Wait (bounded) until the transmitter is empty (LSR.TEMT). */
+void uart_drain(u16 base);
+
 /* Return a received byte, or -1 when none is waiting. */
 int uart_getc(u16 base);
 
