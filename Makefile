@@ -18,7 +18,7 @@ KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
 KLDFLAGS := -static -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-HV_SRCS := $(wildcard boot/*.S boot/*.c core/*.c core/*.S mm/*.c drivers/*.c \
+HV_SRCS := $(wildcard boot/*.S boot/*.c core/*.c core/*.S core/vdev/*.c mm/*.c drivers/*.c \
 	vmx/*.c vmx/*.S svm/*.c svm/*.S)
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 HV_ELF  := $(BUILD)/pagevisor.elf

@@ -39,6 +39,8 @@ struct vm {
 	u64 exits;                       /* all exits */
 	u64 exits_by_kind[VMEXIT_K_NR];
 	u32 diag_budget;                 /* rate limit of per-guest diagnostics */
+	u64 last_fault_gpa;              /* page of the last nested page fault */
+	u32 fault_repeats;               /* consecutive faults on that page */
 };
 
 /* End the guest: state VM_KILLED and a formatted reason (also printed). */

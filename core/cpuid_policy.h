@@ -1,0 +1,21 @@
+/* What CPUID tells a guest: an allow-list over the host's leaves. Every
+ * feature let through is one whose instructions and MSRs the hypervisor
+ * handles; VMX and SVM are always hidden; leaf 0x40000000 names pagevisor.
+ * Pure logic (host-testable): the host's CPUID comes through a callback. */
+#ifndef CORE_CPUID_POLICY_H
+#define CORE_CPUID_POLICY_H
+
+#include "core/types.h"
+
+struct cpuid_out { u32 eax, ebx, ecx, edx; };
+
+typedef struct cpuid_out (*cpuid_host_fn)(u32 leaf, u32 subleaf);
+
+#define CPUID_HV_LEAF      0x40000000u
+#define CPUID_MAX_BASIC    0x7u
+#define CPUID_MAX_EXTENDED 0x80000008u
+
+/* The guest's view of CPUID(leaf, subleaf). */
+struct cpuid_out cpuid_guest(cpuid_host_fn host, u32 leaf, u32 subleaf);
+
+#endif

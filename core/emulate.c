@@ -1,0 +1,192 @@
+/* Shared emulation behind both vendors' exit tables (see core/emulate.h):
+ * CPUID, the MSR policy, port I/O dispatch to the virtual devices, nested
+ * page faults, HLT, triple faults and intercepted virtualization
+ * instructions. */
+#include "core/emulate.h"
+#include "core/cpu.h"
+#include "core/cpufeat.h"
+#include "core/cpuid_policy.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "core/vdev/uart.h"
+
+#define EXIT_PORT 0xf4
+#define UD_VECTOR 6
+#define TDP_REPEAT_LIMIT 16
+
+static struct cpuid_out host_cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r = cpuid(leaf, subleaf);
+	return (struct cpuid_out){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
+void emu_cpuid(struct vcpu *v)
+{
+	struct cpuid_out r = cpuid_guest(host_cpuid, (u32)v->gprs.rax, (u32)v->gprs.rcx);
+	v->gprs.rax = r.eax;
+	v->gprs.rbx = r.ebx;
+	v->gprs.rcx = r.ecx;
+	v->gprs.rdx = r.edx;
+}
+
+/* EFER bits a guest may set: LME, NXE (when the host has NX); LMA is
+ * read-only and kept by the CPU (SDM Vol. 3A 2.2.1, APM Vol. 2 3.1.7). */
+static bool efer_write_ok(struct vcpu *v, u64 val)
+{
+	u64 allowed = EFER_LME | EFER_LMA | (cpufeat()->nx ? EFER_NXE : 0);
+	u64 old = vcpu_ops->get_reg(v, VREG_EFER);
+	if (val & ~allowed)
+		return false;
+	/* Changing LME with paging on is a #GP (SDM Vol. 3A 10.8.5). */
+	if (((val ^ old) & EFER_LME) && (vcpu_ops->get_reg(v, VREG_CR0) & CR0_PG))
+		return false;
+	return true;
+}
+
+bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = vcpu_ops->get_reg(v, VREG_EFER);
+		return true;
+	case 0x10:          /* IA32_TIME_STAMP_COUNTER: RDTSC is not intercepted */
+		*val = rdtsc();
+		return true;
+	case 0x8b:          /* IA32_BIOS_SIGN_ID: no microcode update loaded */
+	case 0x17:          /* IA32_PLATFORM_ID */
+		*val = 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		if (!efer_write_ok(v, val))
+			return false;
+		vcpu_ops->set_reg(v, VREG_EFER, (val & ~EFER_LMA) |
+				  (vcpu_ops->get_reg(v, VREG_EFER) & EFER_LMA));
+		return true;
+	case 0x8b:          /* microcode update trigger: accepted, no effect */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void exit_port_write(struct vcpu *v, u8 size, u32 val)
+{
+	int status = size == 1 ? (u8)val : (int)val;
+	vdev_uart_flush(&v->vm->uart);
+	vm_finish(v->vm, status);
+}
+
+enum exit_action emu_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
+{
+	struct vm *vm = v->vm;
+	if (port >= VDEV_UART_BASE && port < VDEV_UART_BASE + 8 && size == 1) {
+		if (in)
+			*val = vdev_uart_read(&vm->uart, port - VDEV_UART_BASE);
+		else
+			vdev_uart_write(&vm->uart, port - VDEV_UART_BASE, (u8)*val);
+		return EXIT_RESUME;
+	}
+	if (port == EXIT_PORT && !in && (size == 1 || size == 4)) {
+		exit_port_write(v, size, *val);
+		return EXIT_DONE;
+	}
+	if (in)
+		*val = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	vm_diag(vm, "%s of unemulated port 0x%x (size %u) %s", in ? "read" : "write",
+		port, size, in ? "reads all-ones" : "ignored");
+	return EXIT_RESUME;
+}
+
+/* A fault that keeps coming back at the same address makes no progress:
+ * kill rather than loop forever. */
+static bool tdp_fault_repeats(struct vm *vm, gpa_t a)
+{
+	if (vm->last_fault_gpa == (a.v & ~(PAGE_SIZE - 1))) {
+		return ++vm->fault_repeats > TDP_REPEAT_LIMIT;
+	}
+	vm->last_fault_gpa = a.v & ~(PAGE_SIZE - 1);
+	vm->fault_repeats = 0;
+	return false;
+}
+
+u32 emu_insn_len(struct vcpu *v) __attribute__((weak));
+
+static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
+{
+	u32 len = emu_insn_len ? emu_insn_len(v) : 0;
+	if (!len)
+		return EXIT_KILL;
+	vm_diag(v->vm, "write to read-only guest-physical 0x%lx ignored (RIP 0x%lx)", a.v,
+		vcpu_ops->get_reg(v, VREG_RIP));
+	vcpu_ops->set_reg(v, VREG_RIP, vcpu_ops->get_reg(v, VREG_RIP) + len);
+	return EXIT_RESUME;
+}
+
+enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch)
+{
+	struct vm *vm = v->vm;
+	const struct gmem_slot *s = gmem_slot_find(&vm->mem, gpa);
+	u64 rip = vcpu_ops->get_reg(v, VREG_RIP);
+
+	if (s && fetch && s->kind == GMEM_HOLE) {
+		vm_kill(vm, "instruction fetch from the VGA hole at 0x%lx (RIP 0x%lx)", gpa.v, rip);
+		return EXIT_KILL;
+	}
+	if (tdp_fault_repeats(vm, gpa)) {
+		vm_kill(vm, "nested page fault at 0x%lx repeats without progress (RIP 0x%lx)",
+			gpa.v, rip);
+		return EXIT_KILL;
+	}
+	switch (gmem_fault(&vm->mem, gpa, write)) {
+	case GMEM_FAULT_FIXED:
+		return EXIT_RESUME;
+	case GMEM_FAULT_IGNORE:
+		return tdp_skip_insn(v, gpa);
+	case GMEM_FAULT_NOMEM:
+		vm_kill(vm, "out of memory (no host frame for guest-physical 0x%lx)", gpa.v);
+		return EXIT_KILL;
+	case GMEM_FAULT_NOSLOT:
+	default:
+		vm_kill(vm, "%s guest-physical 0x%lx outside every memory slot (RIP 0x%lx)",
+			fetch ? "fetch from" : write ? "write to" : "read of", gpa.v, rip);
+		return EXIT_KILL;
+	}
+}
+
+enum exit_action emu_hlt(struct vcpu *v)
+{
+	vm_kill(v->vm, "HLT with nothing that could wake it (RIP 0x%lx)",
+		vcpu_ops->get_reg(v, VREG_RIP));
+	return EXIT_KILL;
+}
+
+enum exit_action emu_triple_fault(struct vcpu *v)
+{
+	vcpu_ops->dump(v);
+	vm_kill(v->vm, "triple fault (RIP 0x%lx)", vcpu_ops->get_reg(v, VREG_RIP));
+	return EXIT_KILL;
+}
+
+enum exit_action emu_virt_insn(struct vcpu *v, const char *name)
+{
+	vm_diag(v->vm, "%s at RIP 0x%lx: #UD injected", name, vcpu_ops->get_reg(v, VREG_RIP));
+	vcpu_ops->inject_exception(v, UD_VECTOR, false, 0);
+	return EXIT_RESUME;
+}
+
+enum exit_action emu_unhandled_exit(struct vcpu *v, const char *vendor, u64 code,
+				    const char *name)
+{
+	vcpu_ops->dump(v);
+	vm_kill(v->vm, "unhandled %s exit 0x%lx (%s) at RIP 0x%lx", vendor, code,
+		name ? name : "unknown", vcpu_ops->get_reg(v, VREG_RIP));
+	return EXIT_KILL;
+}
