@@ -36,6 +36,8 @@ struct vm {
 	int exit_status;                 /* exit-port value when VM_DONE */
 	char end_reason[96];             /* how it ended, one line */
 
+	u64 peak_resident;               /* resident pages when it ended */
+	u64 demand_faults;               /* RAM pages allocated on touch */
 	u64 exits;                       /* all exits */
 	u64 exits_by_kind[VMEXIT_K_NR];
 	u32 diag_budget;                 /* rate limit of per-guest diagnostics */
