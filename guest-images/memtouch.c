@@ -1,0 +1,174 @@
+/* memtouch: writes a page-unique pattern over N MiB above its own image,
+ * reads all of it back and verifies every word. Options: mib=<N> (8),
+ * order=seq|random|hotcold (seq), passes=<n> (1), seed=<n> (1). Each pass
+ * uses a fresh key, so a page that comes back stale from a pager fails. */
+#include "rt.h"
+
+#define REGION_BASE     (4 * MiB)
+#define WORDS           (PAGE_SIZE / 8)
+#define MISMATCH_SHOW   8
+
+enum order { ORDER_SEQ, ORDER_RANDOM, ORDER_HOTCOLD };
+static const char *const order_names[] = { "seq", "random", "hotcold" };
+
+struct touch {
+	u64 *base;
+	u64 pages;
+	enum order order;
+	u64 key;                        /* this pass's pattern key */
+	u64 lcg_mul, lcg_add, lcg_mask; /* random order: a full-period LCG */
+	u64 mismatches;
+	struct rt_rand rng;
+};
+
+/* The expected word: unique per (page, word) and per pass key. */
+static inline u64 pattern(const struct touch *t, u64 page, u64 word)
+{
+	return ((page << 32) | (word << 3) | 0x5) ^ t->key;
+}
+
+static void page_write(const struct touch *t, u64 page)
+{
+	u64 *p = t->base + page * WORDS;
+
+	for (u64 w = 0; w < WORDS; w++)
+		p[w] = pattern(t, page, w);
+}
+
+static void page_verify(struct touch *t, u64 page)
+{
+	volatile u64 *p = t->base + page * WORDS;
+
+	for (u64 w = 0; w < WORDS; w++) {
+		u64 want = pattern(t, page, w), got = p[w];
+		if (got == want)
+			continue;
+		if (t->mismatches++ < MISMATCH_SHOW)
+			rt_printf("memtouch: mismatch at 0x%lx (page %lu word %lu): want 0x%016lx got 0x%016lx\n",
+				  (u64)&p[w], page, w, want, got);
+	}
+}
+
+/* The i-th page of a pass in random order: an LCG modulo the next power of
+ * two (full period: odd increment, multiplier 1 mod 4; Knuth TAOCP 3.2.1.2),
+ * skipping values past the end, so every page comes exactly once. */
+static u64 random_page(const struct touch *t, u64 *state)
+{
+	do
+		*state = (*state * t->lcg_mul + t->lcg_add) & t->lcg_mask;
+	while (*state >= t->pages);
+	return *state;
+}
+
+static void lcg_setup(struct touch *t)
+{
+	u64 m = 1;
+
+	while (m < t->pages)
+		m <<= 1;
+	t->lcg_mask = m - 1;
+	t->lcg_mul = (rt_rand_next(&t->rng) & ~3UL) | 1 | 4;   /* = 1 mod 4 */
+	t->lcg_add = rt_rand_next(&t->rng) | 1;
+}
+
+/* One sweep over every page in the pass's order, writing or verifying. */
+static void sweep(struct touch *t, bool write)
+{
+	u64 state = 0;
+
+	if (t->order == ORDER_RANDOM)
+		lcg_setup(t);
+	for (u64 i = 0; i < t->pages; i++) {
+		u64 page = t->order == ORDER_RANDOM ? random_page(t, &state) : i;
+		write ? page_write(t, page) : page_verify(t, page);
+	}
+}
+
+/* Hot/cold: after the full write, 4 x pages accesses go 90% to the first
+ * tenth of the pages (hot) and 10% to the rest; each access verifies the
+ * page and rewrites it (same values: the page becomes dirty again). */
+static void hotcold_accesses(struct touch *t)
+{
+	u64 hot = t->pages / 10 ? t->pages / 10 : 1, cold = t->pages - hot;
+
+	for (u64 i = 0; i < 4 * t->pages; i++) {
+		u64 r = rt_rand_next(&t->rng);
+		u64 page = (r % 10 || !cold) ? (r >> 8) % hot : hot + (r >> 8) % cold;
+		page_verify(t, page);
+		page_write(t, page);
+	}
+}
+
+/* An absent option keeps its default; a present one must parse. */
+static bool opt_uint(const char *cmdline, const char *key, u64 *val)
+{
+	char probe[2];
+
+	return !rt_opt_str(cmdline, key, probe, sizeof(probe)) || rt_opt_uint(cmdline, key, val);
+}
+
+static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *passes,
+			  u64 *seed)
+{
+	char order[16];
+	bool ok = true;
+
+	*mib = 8, *passes = 1, *seed = 1;
+	t->order = ORDER_SEQ;
+	ok &= opt_uint(cmdline, "mib", mib);
+	ok &= opt_uint(cmdline, "passes", passes);
+	ok &= opt_uint(cmdline, "seed", seed);
+	if (rt_opt_str(cmdline, "order", order, sizeof(order))) {
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(order_names) && rt_strcmp(order, order_names[i]))
+			i++;
+		if (i == ARRAY_SIZE(order_names)) {
+			rt_printf("error: order=%s: expected seq, random or hotcold\n", order);
+			ok = false;
+		}
+		t->order = (enum order)i;
+	}
+	return ok && *mib && *passes;
+}
+
+/* Bytes of RAM from REGION_BASE up, per the Multiboot memory sizes. */
+static u64 room_above_base(void)
+{
+	u64 top = 1 * MiB + (u64)rt_mbi->mem_upper * KiB;
+
+	if (!(rt_mbi->flags & 1) || top <= REGION_BASE)
+		return 0;
+	return top - REGION_BASE;
+}
+
+int main(const char *cmdline)
+{
+	struct touch t = { .base = (u64 *)REGION_BASE };
+	u64 mib, passes, seed;
+
+	if (!parse_options(cmdline, &t, &mib, &passes, &seed)) {
+		rt_report(false, "memtouch options '%s'", cmdline);
+		return rt_summary();
+	}
+	if ((u64)_end > REGION_BASE || mib * MiB > room_above_base()) {
+		rt_report(false, "memtouch: %lu MiB from 0x%lx must fit in RAM (image ends 0x%lx, mem_upper %u KiB)",
+			  mib, REGION_BASE, (u64)_end, rt_mbi->mem_upper);
+		return rt_summary();
+	}
+	t.pages = mib * MiB / PAGE_SIZE;
+	rt_rand_seed(&t.rng, seed);
+	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu\n",
+		  mib, t.pages, REGION_BASE, order_names[t.order], passes, seed);
+	for (u64 pass = 0; pass < passes; pass++) {
+		t.key = rt_mix64(seed ^ (pass << 48));
+		sweep(&t, true);
+		if (t.order == ORDER_HOTCOLD)
+			hotcold_accesses(&t);
+		sweep(&t, false);
+		rt_printf("memtouch: pass %lu done, %lu mismatched words so far\n", pass + 1, t.mismatches);
+	}
+	rt_printf("memtouch: touched %lu pages\n", t.pages);
+	rt_report(t.mismatches == 0, "memtouch %lu MiB order=%s passes=%lu (%lu mismatched words)",
+		  mib, order_names[t.order], passes, t.mismatches);
+	return rt_summary();
+}
