@@ -1,0 +1,136 @@
+/* AMD SVM on this CPU: enabling it (VM_CR.SVMDIS, EFER.SVME, the host save
+ * area), the pages every guest shares (host VMCB for VMSAVE/VMLOAD, the
+ * all-intercepting IOPM and MSRPM), one guest entry (svm_run) and the
+ * svm_ops table that common code reaches SVM through. */
+#include "svm/svm.h"
+#include "core/cpu.h"
+#include "core/cpufeat.h"
+#include "core/log.h"
+#include "core/string.h"
+#include "core/vm.h"
+#include "mm/frame.h"
+
+#define VM_CR_SVMDIS BIT(4)     /* APM Vol. 2 15.30.1 */
+
+/* This CPU's SVM pages (one CPU for now). (c) set once by svm_cpu_enable. */
+static struct {
+	bool enabled;
+	hpa_t hsave;            /* VM_HSAVE_PA: host state saved by VMRUN */
+	hpa_t host_vmcb;        /* host FS/GS/TR/LDTR/syscall MSRs (VMSAVE) */
+	hpa_t iopm;             /* 3 pages, all ones: intercept every port */
+	hpa_t msrpm;            /* 2 pages, all ones: intercept every MSR */
+} svm_cpu;
+
+hpa_t svm_host_vmcb_pa(void) { return svm_cpu.host_vmcb; }
+hpa_t svm_iopm_pa(void) { return svm_cpu.iopm; }
+hpa_t svm_msrpm_pa(void) { return svm_cpu.msrpm; }
+
+/* APM Vol. 2 15.4: SVM can be enabled unless VM_CR.SVMDIS is set. Bochs
+ * ryzen raises #GP on VM_CR; an unreadable VM_CR counts as not disabled and
+ * the WRMSR of EFER.SVME is the real test. */
+static bool svm_is_disabled_by_firmware(void)
+{
+	u64 vm_cr;
+	if (rdmsr_safe(MSR_VM_CR, &vm_cr) < 0)
+		return false;
+	return vm_cr & VM_CR_SVMDIS;
+}
+
+/* n contiguous pages filled with 0xff, for the IOPM/MSRPM (APM Vol. 2
+ * 15.10.1, 15.11: a set bit intercepts the access). */
+static int svm_alloc_all_ones(size_t n, hpa_t *out)
+{
+	int rc = frame_alloc_contig(n, PAGE_SIZE, FRAME_HYP, 0, out);
+	if (rc < 0)
+		return rc;
+	memset(hpa_to_ptr(*out), 0xff, n * PAGE_SIZE);
+	return 0;
+}
+
+static int svm_alloc_cpu_pages(void)
+{
+	svm_cpu.hsave = frame_alloc_zeroed(FRAME_HYP, 0);
+	svm_cpu.host_vmcb = frame_alloc_zeroed(FRAME_HYP, 0);
+	if (!frame_is_valid(svm_cpu.hsave) || !frame_is_valid(svm_cpu.host_vmcb))
+		return E_NOMEM;
+	if (svm_alloc_all_ones(SVM_IOPM_PAGES, &svm_cpu.iopm) < 0 ||
+	    svm_alloc_all_ones(SVM_MSRPM_PAGES, &svm_cpu.msrpm) < 0)
+		return E_NOMEM;
+	return 0;
+}
+
+/* svm_ops.cpu_enable: check the CPU, allocate the per-CPU pages, point
+ * VM_HSAVE_PA at the host save area (APM Vol. 2 15.30.4) and set EFER.SVME
+ * (15.4). Idempotent. */
+static int svm_cpu_enable(void)
+{
+	const struct svm_caps *caps = &cpufeat()->svm;
+	u64 efer;
+
+	if (svm_cpu.enabled)
+		return 0;
+	if (!caps->present || !caps->npt) {
+		pr_err("svm: the CPU lacks %s", caps->present ? "nested paging" : "SVM");
+		return E_NOTSUP;
+	}
+	if (svm_is_disabled_by_firmware()) {
+		pr_err("svm: disabled by firmware (VM_CR.SVMDIS=1)");
+		return E_NOTSUP;
+	}
+	if (svm_alloc_cpu_pages() < 0) {
+		pr_err("svm: out of memory for the host save area, IOPM and MSRPM");
+		return E_NOMEM;
+	}
+	if (rdmsr_safe(MSR_EFER, &efer) < 0 || wrmsr_safe(MSR_EFER, efer | EFER_SVME) < 0) {
+		pr_err("svm: setting EFER.SVME raised #GP");
+		return E_NOTSUP;
+	}
+	wrmsr(MSR_VM_HSAVE_PA, svm_cpu.hsave.v);
+	svm_cpu.enabled = true;
+	pr_info("svm: enabled (hsave 0x%lx, %u ASIDs, NRIP %s, flush-by-ASID %s)",
+		svm_cpu.hsave.v, caps->nasids, caps->nrip_save ? "yes" : "no",
+		caps->flush_by_asid ? "yes" : "no");
+	return 0;
+}
+
+/* svm_ops.run: enter the guest once and dispatch its exit. RAX travels
+ * through the VMCB (APM Vol. 2 15.5.1); TLB_CONTROL and EVENTINJ are one-shot
+ * and cleared after the exit. */
+static enum exit_action svm_run(struct vcpu *v)
+{
+	struct svm_vcpu *sv = svm_vcpu(v);
+	struct vmcb *vmcb = sv->vmcb;
+
+	svm_asid_prepare(v->vm, vmcb);
+	svm_event_before_entry(v);
+	vmcb->save.rax = v->gprs.rax;
+	svm_vmrun(&v->gprs, sv->vmcb_pa.v, svm_cpu.host_vmcb.v);
+	v->gprs.rax = vmcb->save.rax;
+	vmcb->ctl.tlb_control = VMCB_TLB_NOTHING;
+	vmcb->ctl.event_inj = 0;
+	svm_event_after_exit(v);
+	return svm_handle_exit(v);
+}
+
+const struct vcpu_ops svm_ops = {
+	.name = "SVM",
+	.cpu_enable = svm_cpu_enable,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.run = svm_run,
+	.get_reg = svm_get_reg,
+	.set_reg = svm_set_reg,
+	.inject_exception = svm_inject_exception,
+	.flush_tdp = svm_flush_tdp,
+	.dump = svm_dump,
+};
+
+/* svm/entry.S addresses struct guest_gprs by these offsets. */
+_Static_assert(__builtin_offsetof(struct guest_gprs, rbx) == 8, "G_RBX");
+_Static_assert(__builtin_offsetof(struct guest_gprs, rsi) == 32, "G_RSI");
+_Static_assert(__builtin_offsetof(struct guest_gprs, rdi) == 40, "G_RDI");
+_Static_assert(__builtin_offsetof(struct guest_gprs, rbp) == 48, "G_RBP");
+_Static_assert(__builtin_offsetof(struct guest_gprs, r8) == 56, "G_R8");
+_Static_assert(__builtin_offsetof(struct guest_gprs, r15) == 112, "G_R15");

@@ -1,0 +1,210 @@
+/* The guest VMCB: building it for the Multiboot start state, register
+ * access for common code (get_reg/set_reg, with EFER.SVME hidden from the
+ * guest), and the state dump printed when a guest is killed. */
+#include "svm/svm.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/string.h"
+#include "core/vm.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+
+#define VMCB_ATTR_CODE32 0xc9b   /* P, DPL 0, code exec/read accessed, D, G */
+#define VMCB_ATTR_DATA32 0xc93   /* P, DPL 0, data read/write accessed, D/B, G */
+#define VMCB_ATTR_TSS32  0x08b   /* P, busy 32-bit TSS */
+#define VMCB_DR6_INIT    0xffff0ff0ull
+#define VMCB_DR7_INIT    0x400ull
+#define VMCB_PAT_INIT    0x0007040600070406ull   /* the power-on PAT */
+#define RFLAGS_FIXED     BIT(1)
+
+static void vmcb_set_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit)
+{
+	*s = (struct vmcb_seg){ .sel = sel, .attrib = attrib, .limit = limit, .base = 0 };
+}
+
+/* Intercepts (APM Vol. 2 15.9-15.13): CPUID, HLT, every port and MSR,
+ * shutdown, physical interrupts and NMIs (taken by the host after
+ * STGI), and every SVM instruction: VMRUN must be
+ * intercepted (15.5.1) and unintercepted VMLOAD/VMSAVE would take
+ * host-physical addresses from the guest. */
+static void vmcb_init_control(struct vmcb_control *c, const struct vm *vm)
+{
+	c->intercept_misc1 = VMCB_I1_INTR | VMCB_I1_NMI | VMCB_I1_CPUID | VMCB_I1_HLT | VMCB_I1_INVD |
+			     VMCB_I1_INVLPGA | VMCB_I1_IOIO_PROT | VMCB_I1_MSR_PROT |
+			     VMCB_I1_SHUTDOWN;
+	c->intercept_misc2 = VMCB_I2_VMRUN | VMCB_I2_VMMCALL | VMCB_I2_VMLOAD |
+			     VMCB_I2_VMSAVE | VMCB_I2_STGI | VMCB_I2_CLGI | VMCB_I2_SKINIT |
+			     VMCB_I2_XSETBV;
+	c->intercept_exc = VMCB_EXC_DF;    /* see svm_exit_df() in svm/exit.c */
+	c->iopm_base_pa = svm_iopm_pa().v;
+	c->msrpm_base_pa = svm_msrpm_pa().v;
+	c->vintr = VMCB_VINTR_MASKING;      /* host RFLAGS.IF masks physical INTR (15.21.1) */
+	c->np_ctl = VMCB_NP_ENABLE;         /* 15.25.3 */
+	c->n_cr3 = vm->tdp.root.v;
+	c->asid = 0;                        /* assigned before each VMRUN (svm/asid.c) */
+}
+
+/* Multiboot machine state (Multiboot spec 3.2): 32-bit protected mode,
+ * paging off, flat segments; EFER.SVME set as APM Vol. 2 15.5.1 requires. */
+static void vmcb_init_save(struct vmcb_save *s, const struct vcpu_boot_state *boot)
+{
+	vmcb_set_seg(&s->cs, 0x08, VMCB_ATTR_CODE32, 0xffffffff);
+	vmcb_set_seg(&s->ds, 0x10, VMCB_ATTR_DATA32, 0xffffffff);
+	vmcb_set_seg(&s->es, 0x10, VMCB_ATTR_DATA32, 0xffffffff);
+	vmcb_set_seg(&s->fs, 0x10, VMCB_ATTR_DATA32, 0xffffffff);
+	vmcb_set_seg(&s->gs, 0x10, VMCB_ATTR_DATA32, 0xffffffff);
+	vmcb_set_seg(&s->ss, 0x10, VMCB_ATTR_DATA32, 0xffffffff);
+	vmcb_set_seg(&s->tr, 0, VMCB_ATTR_TSS32, 0x67);
+	vmcb_set_seg(&s->ldtr, 0, 0, 0);
+	vmcb_set_seg(&s->gdtr, 0, 0, 0xffff);
+	vmcb_set_seg(&s->idtr, 0, 0, 0xffff);
+	s->cpl = 0;
+	s->cr0 = CR0_PE | CR0_ET;
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->efer = EFER_SVME;
+	s->dr6 = VMCB_DR6_INIT;
+	s->dr7 = VMCB_DR7_INIT;
+	s->g_pat = VMCB_PAT_INIT;
+	s->rflags = RFLAGS_FIXED;
+	s->rip = boot->eip;
+	s->rax = boot->eax;
+}
+
+/* svm_ops.vcpu_create: allocate and fill the VMCB for a vCPU starting in
+ * the Multiboot state `boot`. The VM's NPT root must exist (vm_init).
+ * Returns E_NOMEM. */
+int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot_state *boot)
+{
+	struct svm_vcpu *sv = kzalloc(sizeof(*sv));
+	if (!sv)
+		return E_NOMEM;
+	sv->vmcb_pa = frame_alloc_zeroed(FRAME_HYP, v->vm->id);
+	if (!frame_is_valid(sv->vmcb_pa)) {
+		kfree(sv);
+		return E_NOMEM;
+	}
+	sv->vmcb = hpa_to_ptr(sv->vmcb_pa);
+	vmcb_init_control(&sv->vmcb->ctl, v->vm);
+	vmcb_init_save(&sv->vmcb->save, boot);
+	memset(&v->gprs, 0, sizeof(v->gprs));
+	v->gprs.rax = boot->eax;
+	v->gprs.rbx = boot->ebx;
+	v->event_pending = false;
+	v->arch = sv;
+	return 0;
+}
+
+/* svm_ops.vcpu_destroy: free the VMCB. */
+void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *sv = svm_vcpu(v);
+	if (!sv)
+		return;
+	frame_free(sv->vmcb_pa);
+	kfree(sv);
+	v->arch = NULL;
+}
+
+/* svm_ops.get_reg. EFER comes back without SVME, which only the hypervisor
+ * needs (the guest sees EFER as if SVM did not exist). */
+u64 svm_get_reg(struct vcpu *v, enum vreg r)
+{
+	const struct vmcb_save *s = &svm_vmcb(v)->save;
+	switch (r) {
+	case VREG_RIP: return s->rip;
+	case VREG_RSP: return s->rsp;
+	case VREG_RFLAGS: return s->rflags;
+	case VREG_CR0: return s->cr0;
+	case VREG_CR2: return s->cr2;
+	case VREG_CR3: return s->cr3;
+	case VREG_CR4: return s->cr4;
+	case VREG_EFER: return s->efer & ~EFER_SVME;
+	case VREG_CS_BASE: return s->cs.base;
+	case VREG_CS_ATTR: return s->cs.attrib;
+	case VREG_SS_ATTR: return s->ss.attrib;
+	case VREG_NR: break;
+	}
+	panic("svm: get_reg of unknown register %d", r);
+}
+
+/* A guest write of EFER: SVME stays set (APM Vol. 2 15.5.1) and LMA stays
+ * what the hardware made it (it is read-only, APM Vol. 2 14.5.2); the CPU
+ * sets LMA itself when the guest enables paging with LME set. */
+static u64 svm_efer_from_guest(u64 cur, u64 val)
+{
+	return (val & ~(EFER_SVME | EFER_LMA)) | (cur & EFER_LMA) | EFER_SVME;
+}
+
+/* svm_ops.set_reg. Setting RIP also drops an interrupt shadow (the
+ * instruction that caused it has been emulated and skipped). */
+void svm_set_reg(struct vcpu *v, enum vreg r, u64 val)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	struct vmcb_save *s = &vmcb->save;
+	switch (r) {
+	case VREG_RIP: s->rip = val; vmcb->ctl.int_state &= ~VMCB_INT_SHADOW; return;
+	case VREG_RSP: s->rsp = val; return;
+	case VREG_RFLAGS: s->rflags = val | RFLAGS_FIXED; return;
+	case VREG_CR0: s->cr0 = val; return;
+	case VREG_CR2: s->cr2 = val; return;
+	case VREG_CR3: s->cr3 = val; return;
+	case VREG_CR4: s->cr4 = val; return;
+	case VREG_EFER: s->efer = svm_efer_from_guest(s->efer, val); return;
+	case VREG_CS_BASE: s->cs.base = val; return;
+	case VREG_CS_ATTR: s->cs.attrib = (u16)val; return;
+	case VREG_SS_ATTR: s->ss.attrib = (u16)val; return;
+	case VREG_NR: break;
+	}
+	panic("svm: set_reg of unknown register %d", r);
+}
+
+static void dump_seg(const char *name, const struct vmcb_seg *s)
+{
+	kprintf("  %-4s sel %04x attr %03x limit %08x base %016lx\n",
+		name, s->sel, s->attrib, s->limit, s->base);
+}
+
+static void dump_control(const struct vmcb_control *c)
+{
+	kprintf("  intercepts cr %08x dr %08x exc %08x misc %08x %08x %08x\n",
+		c->intercept_cr, c->intercept_dr, c->intercept_exc,
+		c->intercept_misc1, c->intercept_misc2, c->intercept_misc3);
+	kprintf("  asid %u tlb_control %u np_ctl %lx ncr3 %016lx vintr %lx int_state %lx\n",
+		c->asid, c->tlb_control, c->np_ctl, c->n_cr3, c->vintr, c->int_state);
+	kprintf("  iopm %016lx msrpm %016lx nrip %016lx\n",
+		c->iopm_base_pa, c->msrpm_base_pa, c->next_rip);
+	kprintf("  exit code %lx info1 %016lx info2 %016lx exitintinfo %016lx eventinj %016lx\n",
+		c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info, c->event_inj);
+}
+
+static void dump_save(const struct vmcb_save *s)
+{
+	kprintf("  rip %016lx rsp %016lx rax %016lx rflags %016lx cpl %u\n",
+		s->rip, s->rsp, s->rax, s->rflags, s->cpl);
+	kprintf("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx\n",
+		s->cr0, s->cr2, s->cr3, s->cr4);
+	kprintf("  efer %016lx dr6 %016lx dr7 %016lx pat %016lx\n",
+		s->efer, s->dr6, s->dr7, s->g_pat);
+	dump_seg("cs", &s->cs);
+	dump_seg("ss", &s->ss);
+	dump_seg("ds", &s->ds);
+	dump_seg("es", &s->es);
+	dump_seg("fs", &s->fs);
+	dump_seg("gs", &s->gs);
+	dump_seg("tr", &s->tr);
+	dump_seg("ldtr", &s->ldtr);
+	dump_seg("gdtr", &s->gdtr);
+	dump_seg("idtr", &s->idtr);
+}
+
+/* svm_ops.dump: the control fields that explain an exit or a failed VMRUN,
+ * then the guest state save area. */
+void svm_dump(struct vcpu *v)
+{
+	const struct vmcb *vmcb = svm_vmcb(v);
+	kprintf("guest %s: SVM VMCB at 0x%lx:\n", v->vm->name, svm_vcpu(v)->vmcb_pa.v);
+	dump_control(&vmcb->ctl);
+	dump_save(&vmcb->save);
+}
