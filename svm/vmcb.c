@@ -107,6 +107,19 @@ void svm_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/* Segment attributes cross the vCPU interface in the VMX access-rights
+ * layout (core/insn_fetch.c: type..P in 7:0, AVL/L/D/G in 15:12); the VMCB
+ * packs descriptor bits 55:52 into 11:8 (APM Vol. 2 15.5.1). */
+static u64 vmcb_attr_to_ar(u16 attrib)
+{
+	return (attrib & 0xff) | ((u64)(attrib & 0xf00) << 4);
+}
+
+static u16 vmcb_ar_to_attr(u64 ar)
+{
+	return (u16)((ar & 0xff) | ((ar >> 4) & 0xf00));
+}
+
 /* svm_ops.get_reg. EFER comes back without SVME, which only the hypervisor
  * needs (the guest sees EFER as if SVM did not exist). */
 u64 svm_get_reg(struct vcpu *v, enum vreg r)
@@ -122,8 +135,8 @@ u64 svm_get_reg(struct vcpu *v, enum vreg r)
 	case VREG_CR4: return s->cr4;
 	case VREG_EFER: return s->efer & ~EFER_SVME;
 	case VREG_CS_BASE: return s->cs.base;
-	case VREG_CS_ATTR: return s->cs.attrib;
-	case VREG_SS_ATTR: return s->ss.attrib;
+	case VREG_CS_ATTR: return vmcb_attr_to_ar(s->cs.attrib);
+	case VREG_SS_ATTR: return vmcb_attr_to_ar(s->ss.attrib);
 	case VREG_NR: break;
 	}
 	panic("svm: get_reg of unknown register %d", r);
@@ -153,8 +166,8 @@ void svm_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CR4: s->cr4 = val; return;
 	case VREG_EFER: s->efer = svm_efer_from_guest(s->efer, val); return;
 	case VREG_CS_BASE: s->cs.base = val; return;
-	case VREG_CS_ATTR: s->cs.attrib = (u16)val; return;
-	case VREG_SS_ATTR: s->ss.attrib = (u16)val; return;
+	case VREG_CS_ATTR: s->cs.attrib = vmcb_ar_to_attr(val); return;
+	case VREG_SS_ATTR: s->ss.attrib = vmcb_ar_to_attr(val); return;
 	case VREG_NR: break;
 	}
 	panic("svm: set_reg of unknown register %d", r);
