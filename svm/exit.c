@@ -15,9 +15,6 @@ struct svm_exit_entry {
 	const char *name;
 };
 
-/* Weak while core/insn_fetch.c is being written in parallel. */
-u32 emu_insn_len(struct vcpu *v) __attribute__((weak));
-
 /* Move RIP past the intercepted instruction: nRIP when the CPU saves it
  * (APM Vol. 2 15.7.1), else the length decoded at RIP (QEMU TCG has no NRIP
  * save). EXIT_KILL when the instruction cannot be decoded. */
@@ -27,12 +24,9 @@ static enum exit_action svm_skip_insn(struct vcpu *v, struct vmcb *vmcb)
 	if (cpufeat()->svm.nrip_save) {
 		rip = vmcb->ctl.next_rip;
 	} else {
-		u32 len = emu_insn_len ? emu_insn_len(v) : 0;
-		if (!len) {
-			if (!emu_insn_len)
-				vm_kill(v->vm, "no instruction decoder to skip an intercepted instruction");
+		u32 len = emu_insn_len(v);
+		if (!len)
 			return EXIT_KILL;
-		}
 		rip = vmcb->save.rip + len;
 	}
 	svm_set_reg(v, VREG_RIP, rip);
