@@ -6,12 +6,14 @@
 #include "core/console.h"
 #include "core/cpufeat.h"
 #include "core/gdt.h"
+#include "core/guests.h"
 #include "core/idt.h"
 #include "core/log.h"
 #include "core/options.h"
 #include "core/monitor.h"
 #include "core/platform.h"
 #include "core/selftest.h"
+#include "core/vcpu.h"
 #include "drivers/lapic.h"
 #include "drivers/pci.h"
 #include "mm/mm.h"
@@ -70,6 +72,13 @@ void kmain(u32 magic, u32 info)
 
 	if (opt_selftest)
 		platform_exit(selftest_run_all() ? 1 : 0);
+
+	if (boot_info.nmodules) {
+		if (vcpu_select() < 0)
+			pr_err("guests will be rejected: this machine cannot run them");
+		guests_run_all(&boot_info);
+		platform_exit(0);
+	}
 
 	monitor_run();
 }

@@ -1,0 +1,156 @@
+/* The guest life cycle: set up (vendor VM state, memory slots, Multiboot
+ * image and information structure, vCPU), run until it ends, tear down.
+ * A guest that cannot be set up is rejected with the reason; the others
+ * still run. Verdict lines are the hypervisor's own and never prefixed. */
+#include "core/guests.h"
+#include "core/bootinfo.h"
+#include "core/guestcfg.h"
+#include "core/log.h"
+#include "core/mbloader.h"
+#include "core/string.h"
+#include "core/vm.h"
+#include "mm/frame.h"
+
+static struct vm vms[VM_MAX];
+static struct guest_cfg cfgs[VM_MAX];
+
+static void vm_reject(struct vm *vm, const char *why)
+{
+	vm->state = VM_REJECTED;
+	vm->exit_status = -1;
+	ksnprintf(vm->end_reason, sizeof(vm->end_reason), "rejected: %s", why);
+	pr_err("guest %s %s", vm->name, vm->end_reason);
+}
+
+/* Load the kernel, copy the attached modules and build the Multiboot
+ * information; fill the vCPU's start state. */
+static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_info *bi,
+		   struct vcpu_boot_state *boot)
+{
+	const struct bootinfo_module *m = &bi->modules[c->module_index];
+	struct mb_module_src mods[GUESTCFG_ATTACH_MAX];
+	struct mb_load_result img;
+	u32 info;
+
+	int rc = mbloader_load(&vm->mem, m->string, hpa_to_ptr(hpa(m->start)),
+			       m->end - m->start, &img);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < c->nattached; i++) {
+		const struct bootinfo_module *a = &bi->modules[c->attached[i].module_index];
+		mods[i] = (struct mb_module_src){ hpa_to_ptr(hpa(a->start)), a->end - a->start,
+						  c->attached[i].string };
+	}
+	rc = mbloader_build_info(&vm->mem, m->string, &img, c->cmdline, mods, c->nattached, &info);
+	if (rc < 0)
+		return rc;
+	*boot = (struct vcpu_boot_state){ img.entry, MB_BOOT_MAGIC, info };
+	return 0;
+}
+
+static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const struct boot_info *bi)
+{
+	struct vcpu_boot_state boot;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	memcpy(vm->name, c->name, sizeof(vm->name));
+	vm->mem_size = c->mem;
+	vm->vcpu.vm = vm;
+	vdev_uart_init(&vm->uart, vm->name);
+	if (!vcpu_ops) {
+		vm_reject(vm, "no usable VMX or SVM");
+		return E_NOTSUP;
+	}
+	int rc = vcpu_ops->vm_init(vm);
+	if (rc < 0) {
+		vm_reject(vm, "vendor VM setup failed");
+		return rc;
+	}
+	rc = gmem_init_pc(&vm->mem, &vm->tdp, vm->id, vm->mem_size);
+	if (rc == 0)
+		rc = vm_load(vm, c, bi, &boot);
+	if (rc == 0)
+		rc = vcpu_ops->vcpu_create(&vm->vcpu, &boot);
+	if (rc < 0) {
+		vm_reject(vm, rc == E_NOMEM ? "out of host memory while loading" :
+			  "image not loadable (see above)");
+		return rc;
+	}
+	vm->state = VM_RUNNING;
+	pr_info("guest %s: %lu MiB, entry 0x%x, %s", vm->name, (u64)(vm->mem_size / MiB), boot.eip,
+		c->cmdline[0] ? c->cmdline : "(empty command line)");
+	return 0;
+}
+
+static void vm_teardown(struct vm *vm, bool vcpu_made)
+{
+	vdev_uart_flush(&vm->uart);
+	if (vcpu_made)
+		vcpu_ops->vcpu_destroy(&vm->vcpu);
+	gmem_destroy(&vm->mem);
+	if (vcpu_ops && vm->arch)
+		vcpu_ops->vm_destroy(vm);
+}
+
+static void vm_run(struct vm *vm)
+{
+	while (vm->state == VM_RUNNING) {
+		enum exit_action a = vcpu_ops->run(&vm->vcpu);
+		if (a == EXIT_KILL && vm->state == VM_RUNNING)
+			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
+	}
+}
+
+static const char *vm_state_name(const struct vm *vm)
+{
+	switch (vm->state) {
+	case VM_DONE: return "exited";
+	case VM_KILLED: return "killed";
+	case VM_REJECTED: return "rejected";
+	default: return "running";
+	}
+}
+
+static bool vm_passed(const struct vm *vm)
+{
+	return vm->state == VM_DONE && vm->exit_status == 0;
+}
+
+static void print_table(size_t n)
+{
+	kprintf("\n%-16s %-8s %6s %9s %9s %9s  %s\n", "guest", "ended", "status", "resident",
+		"faults", "exits", "how");
+	for (size_t i = 0; i < n; i++) {
+		const struct vm *vm = &vms[i];
+		kprintf("%-16s %-8s %6d %9lu %9lu %9lu  %s\n", vm->name, vm_state_name(vm),
+			vm->exit_status, vm->peak_resident, vm->demand_faults, vm->exits,
+			vm->end_reason);
+	}
+}
+
+size_t guests_run_all(const struct boot_info *bi)
+{
+	size_t nrejected = 0, failed = 0;
+	size_t n = guestcfg_build(bi->modules, bi->nmodules, cfgs, VM_MAX, &nrejected);
+
+	if (n == 0 && nrejected == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct vm *vm = &vms[i];
+		bool ok = vm_setup(vm, (u16)(i + 1), &cfgs[i], bi) == 0;
+		if (ok)
+			vm_run(vm);
+		vm->peak_resident = vm->mem.resident_pages;
+		vm->demand_faults = vm->mem.demand_faults;
+		vm_teardown(vm, ok);
+		kprintf("%s: guest %s (%s, status %d)\n", vm_passed(vm) ? "PASS" : "FAIL",
+			vm->name, vm->end_reason, vm->exit_status);
+		failed += !vm_passed(vm);
+	}
+	print_table(n);
+	kprintf("frames: %lu free of %lu after all guests\n", frame_free_count(),
+		frame_total_count());
+	kprintf("SUMMARY: %lu guests, %lu failed\n", n + nrejected, failed + nrejected);
+	return n + nrejected;
+}
