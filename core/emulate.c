@@ -117,11 +117,9 @@ static bool tdp_fault_repeats(struct vm *vm, gpa_t a)
 	return false;
 }
 
-u32 emu_insn_len(struct vcpu *v) __attribute__((weak));
-
 static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
 {
-	u32 len = emu_insn_len ? emu_insn_len(v) : 0;
+	u32 len = emu_insn_len(v);
 	if (!len)
 		return EXIT_KILL;
 	vm_diag(v->vm, "write to read-only guest-physical 0x%lx ignored (RIP 0x%lx)", a.v,
