@@ -117,6 +117,25 @@ static bool vm_passed(const struct vm *vm)
 	return vm->state == VM_DONE && vm->exit_status == 0;
 }
 
+static const char *const exit_kind_names[VMEXIT_K_NR] = {
+	[VMEXIT_K_IO] = "io", [VMEXIT_K_CPUID] = "cpuid", [VMEXIT_K_MSR] = "msr",
+	[VMEXIT_K_TDP_FAULT] = "tdp-fault", [VMEXIT_K_HLT] = "hlt",
+	[VMEXIT_K_EXCEPTION] = "exception", [VMEXIT_K_INTR] = "intr",
+	[VMEXIT_K_VIRT_INSN] = "virt-insn", [VMEXIT_K_OTHER] = "other",
+};
+
+/* One line per guest: its exits by reason (only the non-zero ones). */
+static void print_exit_breakdown(const struct vm *vm)
+{
+	char buf[256];
+	size_t len = ksnprintf(buf, sizeof(buf), "exits of %s:", vm->name);
+	for (int k = 0; k < VMEXIT_K_NR && len < sizeof(buf); k++)
+		if (vm->exits_by_kind[k])
+			len += ksnprintf(buf + len, sizeof(buf) - len, " %s %lu",
+					 exit_kind_names[k], vm->exits_by_kind[k]);
+	kprintf("%s\n", buf);
+}
+
 static void print_table(size_t n)
 {
 	kprintf("\n%-16s %-8s %6s %9s %9s %9s  %s\n", "guest", "ended", "status", "resident",
@@ -127,12 +146,16 @@ static void print_table(size_t n)
 			vm->exit_status, vm->peak_resident, vm->demand_faults, vm->exits,
 			vm->end_reason);
 	}
+	for (size_t i = 0; i < n; i++)
+		if (vms[i].exits)
+			print_exit_breakdown(&vms[i]);
 }
 
 size_t guests_run_all(const struct boot_info *bi)
 {
 	size_t nrejected = 0, failed = 0;
 	size_t n = guestcfg_build(bi->modules, bi->nmodules, cfgs, VM_MAX, &nrejected);
+	u64 free_before = frame_free_count();
 
 	if (n == 0 && nrejected == 0)
 		return 0;
@@ -149,8 +172,11 @@ size_t guests_run_all(const struct boot_info *bi)
 		failed += !vm_passed(vm);
 	}
 	print_table(n);
-	kprintf("frames: %lu free of %lu after all guests\n", frame_free_count(),
-		frame_total_count());
+	/* Every frame a guest used (RAM, tables, VMCS/VMCB) must be back. */
+	bool leak = frame_free_count() != free_before;
+	kprintf("%s: host frames returned after all guests (%lu free before, %lu after)\n",
+		leak ? "FAIL" : "PASS", free_before, frame_free_count());
+	failed += leak;
 	kprintf("SUMMARY: %lu guests, %lu failed\n", n + nrejected, failed + nrejected);
 	return n + nrejected;
 }
