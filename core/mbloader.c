@@ -251,11 +251,13 @@ static int mb_check_ram(const char *modname, const struct gmem *g, u64 a, u64 le
 		bad = s->base.v + s->size;
 		s = gmem_slot_find(g, gpa(bad));
 	}
-	if (!s && bad >= mb_ram_top(g))
+	bool mmio = bad >= GMEM_PC_MMIO_START && bad < GMEM_PC_HIGH_START;
+	if (!s && !mmio && bad >= mb_ram_top(g))
 		return mb_err(modname, "%s [0x%lx, 0x%lx) does not fit in the guest's memory (RAM ends at 0x%lx; raise mem=)",
 			      what, a, a + len, mb_ram_top(g));
 	return mb_err(modname, "%s [0x%lx, 0x%lx) is not inside guest RAM (%s at 0x%lx)",
-		      what, a, a + len, s ? gmem_kind_name(s->kind) : "nothing", bad);
+		      what, a, a + len, s ? gmem_kind_name(s->kind) : mmio ? "MMIO hole" : "nothing",
+		      bad);
 }
 
 /* Sort the segments by address (few: insertion sort). */

@@ -425,6 +425,9 @@ static void test_image_too_big(void **state)
 	elf32(1, 0x2000000);
 	LOAD32(0, 0x1000, 0x2000000, 0x10, 0x10);
 	assert_rejected(f, 0x1010, E_INVAL, "does not fit in the guest's memory");
+	elf32(1, 0xf0000000);                        /* raising mem= cannot help */
+	LOAD32(0, 0x1000, 0xf0000000, 0x10, 0x10);
+	assert_rejected(f, 0x1010, E_INVAL, "is not inside guest RAM (MMIO hole at 0xf0000000)");
 }
 
 static void test_beyond_4g(void **state)
@@ -443,8 +446,10 @@ static void test_mmio_hole_5g(void **state)
 	struct fixture *f = *state;
 	elf32(1, 0xc0000000);
 	LOAD32(0, 0x1000, 0xc0000000, 0x10, 0x10);
-	assert_rejected(f, 0x1010, E_INVAL, "is not inside guest RAM (nothing at 0xc0000000)");
+	assert_rejected(f, 0x1010, E_INVAL, "is not inside guest RAM (MMIO hole at 0xc0000000)");
 	elf32(1, 0xbffff000);
+	LOAD32(0, 0x1000, 0xbffff000, 0x10, 0x2000);
+	assert_rejected(f, 0x1010, E_INVAL, "segment [0xbffff000, 0xc0001000) is not inside guest RAM (MMIO hole at 0xc0000000)");
 	LOAD32(0, 0x1000, 0xbffff000, 0x10, 0x10);
 	assert_int_equal(load(f, 0x1010), 0);
 }
