@@ -19,7 +19,7 @@ static void vm_reject(struct vm *vm, const char *why)
 	vm->state = VM_REJECTED;
 	vm->exit_status = -1;
 	ksnprintf(vm->end_reason, sizeof(vm->end_reason), "rejected: %s", why);
-	pr_err("guest %s %s", vm->name, vm->end_reason);
+	pr_warn("guest %s %s", vm->name, vm->end_reason);
 }
 
 /* Load the kernel, copy the attached modules and build the Multiboot

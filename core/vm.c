@@ -15,7 +15,7 @@ void vm_kill(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	vm->state = VM_KILLED;
 	vm->exit_status = -1;
-	pr_err("guest %s killed: %s", vm->name, vm->end_reason);
+	pr_warn("guest %s killed: %s", vm->name, vm->end_reason);
 }
 
 void vm_finish(struct vm *vm, int status)
