@@ -30,9 +30,12 @@ static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_i
 	const struct bootinfo_module *m = &bi->modules[c->module_index];
 	struct mb_module_src mods[GUESTCFG_ATTACH_MAX];
 	struct mb_load_result img;
+	char label[64];
 	u32 info;
 
-	int rc = mbloader_load(&vm->mem, m->string, hpa_to_ptr(hpa(m->start)),
+	ksnprintf(label, sizeof(label), "guest %s (module %lu)", vm->name,
+		  (u64)c->module_index + 1);
+	int rc = mbloader_load(&vm->mem, label, hpa_to_ptr(hpa(m->start)),
 			       m->end - m->start, &img);
 	if (rc < 0)
 		return rc;
@@ -41,7 +44,7 @@ static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_i
 		mods[i] = (struct mb_module_src){ hpa_to_ptr(hpa(a->start)), a->end - a->start,
 						  c->attached[i].string };
 	}
-	rc = mbloader_build_info(&vm->mem, m->string, &img, c->cmdline, mods, c->nattached, &info);
+	rc = mbloader_build_info(&vm->mem, label, &img, c->cmdline, mods, c->nattached, &info);
 	if (rc < 0)
 		return rc;
 	*boot = (struct vcpu_boot_state){ img.entry, MB_BOOT_MAGIC, info };
