@@ -15,6 +15,8 @@ _Static_assert(offsetof(struct guest_gprs, rax) == 0 && offsetof(struct guest_gp
 	       offsetof(struct guest_gprs, rbp) == 48 && offsetof(struct guest_gprs, r8) == 56 &&
 	       offsetof(struct guest_gprs, r15) == 112, "guest_gprs layout used by entry.S");
 
+#define CR0_NW             BIT(29)
+#define CR0_CD             BIT(30)
 #define FC_LOCK            BIT(0)   /* SDM Vol. 3C 24.7 */
 #define FC_VMXON_OUTSIDE_SMX BIT(2)
 
@@ -141,10 +143,12 @@ static int vmx_alloc_cpu_pages(u32 revision)
 }
 
 /* Apply the fixed bits to the host's CR0/CR4 (CR4.VMXE among them) and
- * execute VMXON (SDM Vol. 3C 24.7, 31.3 "VMXON"). */
+ * execute VMXON (SDM Vol. 3C 24.7, 31.3 "VMXON"). CR0.CD/NW are cleared as
+ * well: VM entry does not load them from the guest CR0 field (27.3.2.1), so
+ * guests inherit the host's, and Bochs leaves its reset value CD|NW set. */
 static int vmx_on(void)
 {
-	u64 cr0 = (read_cr0() | vmx_ctl.cr0_fixed0) & vmx_ctl.cr0_fixed1;
+	u64 cr0 = ((read_cr0() | vmx_ctl.cr0_fixed0) & vmx_ctl.cr0_fixed1) & ~(CR0_CD | CR0_NW);
 	u64 cr4 = (read_cr4() | vmx_ctl.cr4_fixed0 | CR4_VMXE) & vmx_ctl.cr4_fixed1;
 	u64 pa = vmx_cpu.vmxon_region.v;
 	u8 fail;
@@ -177,6 +181,8 @@ int vmx_cpu_enable(void)
 	pr_info("vmx: VMXON done; controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s",
 		vmx_ctl.pin, vmx_ctl.proc, vmx_ctl.proc2, vmx_ctl.exit, vmx_ctl.entry,
 		(vmx_ctl.proc2 & PROC2_VPID) ? " (VPID)" : "");
+	pr_debug("vmx: CR0 fixed0 0x%lx fixed1 0x%lx, CR4 fixed0 0x%lx fixed1 0x%lx",
+		 vmx_ctl.cr0_fixed0, vmx_ctl.cr0_fixed1, vmx_ctl.cr4_fixed0, vmx_ctl.cr4_fixed1);
 	return 0;
 }
 
