@@ -1,7 +1,8 @@
 /* In-image self-tests of the VMX vCPU (`selftest` on the command line): the
  * guest of vmx/selftest_guest.S run in demand-allocated RAM (CPUID, I/O,
  * MSR exits, #GP injection and re-injection of events whose delivery took
- * an EPT violation, the emulated long-mode switch), and a VM entry with
+ * an EPT violation, the emulated long-mode switch, EPT A/D bits set by the
+ * CPU), and a VM entry with
  * invalid guest state that must kill only that guest. They pass trivially
  * where VMX is not the vCPU vendor. */
 #include "vmx/vmx.h"
@@ -90,6 +91,20 @@ static bool st_have_vmx(void)
 	return true;
 }
 
+/* With EPT A/D enabled (EPTP bit 6) the CPU marks the leaf of the page the
+ * #GP frame was pushed to accessed and dirty (SDM Vol. 3C 29.3.5). */
+static bool st_ept_ad_ok(struct vm *vm)
+{
+	unsigned flags = 0;
+	if (!vm->tdp.ad_enabled)
+		return true;
+	if (pt_translate(&vm->tdp, 0x1f000, NULL, &flags) == 0 &&
+	    (flags & PT_ACCESSED) && (flags & PT_DIRTY))
+		return true;
+	pr_err("vmx selftest: EPT leaf of the written page 0x1f000 lacks A/D (flags 0x%x)", flags);
+	return false;
+}
+
 /* The guest's own checks end in status 0; the MSR count proves the #GP was
  * re-injected after the EPT violation on its stack instead of the WRMSR
  * being executed again (1 refused WRMSR + RDMSR/WRMSR EFER + RDMSR EFER). */
@@ -113,6 +128,7 @@ static bool vmx_selftest_guest(void)
 		       vm->exits_by_kind[VMEXIT_K_OTHER]);
 		vmx_dump(&vm->vcpu);
 	}
+	ok = ok && st_ept_ad_ok(vm);
 	st_vm_destroy(vm);
 	return ok;
 }
