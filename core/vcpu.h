@@ -48,6 +48,8 @@ struct vcpu {
 	bool event_has_error;
 	u32 event_error;
 	u32 event_insn_len;       /* VMX software events: VM-entry instruction length */
+	void *fpu_area;           /* (c) XSAVE/FXSAVE area, 64-byte aligned (core/fpu.c) */
+	u64 xcr0;                 /* the guest's XCR0 */
 };
 
 struct vcpu_ops {

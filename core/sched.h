@@ -1,0 +1,37 @@
+/* Time slices on the boot CPU: the LAPIC timer ends a guest's slice with a
+ * host interrupt, which makes the guest exit (VMX external-interrupt
+ * exiting, SVM INTR intercept); the vendor lets the host take it and yields
+ * to the next guest, so a guest in an endless loop cannot starve others. */
+#ifndef CORE_SCHED_H
+#define CORE_SCHED_H
+
+#include "core/types.h"
+
+#define SCHED_VECTOR 0xf0          /* LAPIC timer vector of the slice timer */
+#define SCHED_SLICE_US_DEFAULT 5000
+
+/* Install the tick handler (once, at boot). */
+void sched_init(void);
+
+/* Start a new slice of sched_slice_us for the guest about to run. */
+void sched_slice_start(void);
+
+/* Stop the slice timer (no guest is running). */
+void sched_slice_stop(void);
+
+/* True once the current slice has run out. */
+bool sched_slice_expired(void);
+
+/* After an exit caused by a host interrupt: open a one-instruction window
+ * with interrupts enabled so the host handler runs, then close it. The
+ * vendor calls this with GIF set (SVM) and returns EXIT_YIELD when
+ * sched_slice_expired(), else EXIT_RESUME. */
+void sched_take_host_interrupts(void);
+
+/* Slice length in microseconds (`timeslice=`). */
+extern u64 sched_slice_us;
+
+/* Host timer interrupts taken (for the statistics). */
+extern u64 sched_ticks;
+
+#endif
