@@ -3,8 +3,8 @@
  * paging off). It checks CPUID, a 16-bit IN, an injected #GP and an INT3
  * whose delivery faults on a not yet backed stack page (re-injection), then
  * enters long mode with a MOV to CR0 that also sets NE (the emulated CR0
- * path), and leaves through port 0xf4 with 0 or the number of the failed
- * check. Absolute addresses are written as (label - start + ST_BASE). */
+ * path), moves CR8, and leaves through port 0xf4 with 0 or the number of
+ * the failed check. Absolute addresses are (label - start + ST_BASE). */
 
 #define ST_BASE 0x1000
 #define A(l) l - vmx_st_guest + ST_BASE
@@ -91,6 +91,12 @@ long64:
 	movq %cr4, %rax
 	cmpq $0x20, %rax                /* 9: PAE only, VMXE hidden */
 	movb $9, %al
+	jne fail64
+	movl $0xa, %edx                 /* 10: CR8 reads back what was written */
+	movq %rdx, %cr8
+	movq %cr8, %rax
+	cmpq %rdx, %rax
+	movb $10, %al
 	jne fail64
 	xorl %eax, %eax
 fail64:

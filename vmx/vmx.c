@@ -86,6 +86,9 @@ static int vmx_control(const char *name, u32 msr, u32 want, u32 opt, u32 *out)
 	return 0;
 }
 
+/* Every port and MSR access exits (unconditional I/O exiting, an all-ones
+ * MSR bitmap); CR8 moves exit so a guest never writes the host's TPR
+ * (SDM Vol. 3C 26.1.3: without a TPR shadow MOV to CR8 reaches the APIC). */
 static int vmx_controls_init(const struct vmx_caps *c)
 {
 	bool t = c->true_ctls;   /* IA32_VMX_BASIC[55] (A.1) */
@@ -95,7 +98,8 @@ static int vmx_controls_init(const struct vmx_caps *c)
 			  &vmx_ctl.pin);
 	rc |= vmx_control("processor-based", t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			  MSR_IA32_VMX_PROCBASED_CTLS, PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT |
-			  PROC_USE_MSR_BITMAP | PROC_SECONDARY, 0, &vmx_ctl.proc);
+			  PROC_USE_MSR_BITMAP | PROC_SECONDARY | PROC_CR8_LOAD_EXIT |
+			  PROC_CR8_STORE_EXIT, 0, &vmx_ctl.proc);
 	rc |= vmx_control("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
 			  PROC2_EPT | PROC2_UNRESTRICTED, PROC2_VPID, &vmx_ctl.proc2);
 	rc |= vmx_control("VM-exit", t ? MSR_IA32_VMX_TRUE_EXIT_CTLS :

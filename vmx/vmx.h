@@ -30,6 +30,7 @@ struct vmx_vcpu {
 	hpa_t vmcs;               /* (c) VMCS region */
 	bool launched;            /* VMLAUNCH done: next entry is VMRESUME */
 	u64 cr2;                  /* guest CR2: VMX does not switch it */
+	u8 tpr;                   /* guest CR8 (no virtual APIC yet) */
 	bool inject;              /* inject_exception queued an event */
 	u32 inject_info;          /* its VM-entry interruption information */
 	u32 inject_error;
