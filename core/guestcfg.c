@@ -15,6 +15,7 @@ struct gc_mod {
 	const char *name, *forname;  /* name= / for= values, or NULL */
 	size_t name_len, for_len;
 	u64 mem;                     /* 0: not given */
+	u64 timeout_ms;              /* 0: not given */
 	const char *rest;            /* text after `--`, or NULL */
 	bool ok;
 };
@@ -90,6 +91,22 @@ static bool gc_parse_mem(size_t idx, const struct bootinfo_module *m,
 	return true;
 }
 
+/* timeout=: milliseconds of wall time, 1 .. 1 hour. */
+static bool gc_parse_timeout(size_t idx, const struct bootinfo_module *m,
+			     struct gc_mod *pm, const struct cmdline_word *w)
+{
+	u64 v;
+
+	if (cmdline_parse_u64(w->val, w->val_len, false, &v) < 0 || v == 0 ||
+	    v > GUESTCFG_TIMEOUT_MAX_MS) {
+		gc_reject(idx, m, pm, "bad timeout= value '%.*s' (milliseconds, 1 to %lu)",
+			  (int)w->val_len, w->val, (u64)GUESTCFG_TIMEOUT_MAX_MS);
+		return false;
+	}
+	pm->timeout_ms = v;
+	return true;
+}
+
 /* One key=value word; false (reported) if the key or value is bad. */
 static bool gc_parse_word(size_t idx, const struct bootinfo_module *m,
 			  struct gc_mod *pm, const struct cmdline_word *w)
@@ -104,6 +121,8 @@ static bool gc_parse_word(size_t idx, const struct bootinfo_module *m,
 	}
 	if (w->key_len == 3 && !memcmp(w->key, "mem", 3))
 		return gc_parse_mem(idx, m, pm, w);
+	if (w->key_len == 7 && !memcmp(w->key, "timeout", 7))
+		return gc_parse_timeout(idx, m, pm, w);
 	if (!is_name && !is_for) {
 		gc_reject(idx, m, pm, "unknown key '%.*s'", (int)w->key_len, w->key);
 		return false;
@@ -142,9 +161,9 @@ static void gc_parse(size_t idx, const struct bootinfo_module *m, struct gc_mod 
 		}
 		first = false;
 	}
-	if (pm->forname && (pm->name || pm->mem))
+	if (pm->forname && (pm->name || pm->mem || pm->timeout_ms))
 		gc_reject(idx, m, pm, "%s= has no meaning with for= (an attached module)",
-			  pm->name ? "name" : "mem");
+			  pm->name ? "name" : pm->mem ? "mem" : "timeout");
 }
 
 /* Copy s[0..len) into dst[n] as a string, clipped. */
@@ -240,6 +259,7 @@ static bool gc_add_guest(struct guest_cfg *out, size_t *n, size_t max, size_t id
 	if (pm->name)
 		gc_copy(g->name, sizeof(g->name), pm->name, pm->name_len);
 	g->mem = pm->mem ? pm->mem : GUESTCFG_MEM_DEFAULT;
+	g->timeout_ms = pm->timeout_ms;
 	if (pm->rest)
 		gc_copy(g->cmdline, sizeof(g->cmdline), pm->rest, strlen(pm->rest));
 	g->module_index = idx;

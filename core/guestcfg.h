@@ -15,6 +15,7 @@
 #define GUESTCFG_MEM_DEFAULT (64 * MiB)
 #define GUESTCFG_MEM_MIN (2 * MiB)
 #define GUESTCFG_MEM_MAX (64 * GiB)
+#define GUESTCFG_TIMEOUT_MAX_MS 3600000ull  /* timeout= at most one hour */
 
 /* A module attached to a guest: it appears in the guest's Multiboot module
  * list with `string` (the text after its `--`, else its file name word). */
@@ -26,6 +27,7 @@ struct guestcfg_attach {
 struct guest_cfg {
 	char name[GUESTCFG_NAME_MAX];       /* name=, else the file's basename */
 	u64 mem;                            /* mem= bytes (page multiple) */
+	u64 timeout_ms;                     /* timeout= wall-clock limit, 0 = none */
 	char cmdline[GUESTCFG_STR_MAX];     /* text after `--`, verbatim; may be "" */
 	size_t module_index;                /* the kernel image's module */
 	struct guestcfg_attach attached[GUESTCFG_ATTACH_MAX];   /* in module order */

@@ -99,6 +99,18 @@ static void test_mem_sizes(void **state)
 	assert_int_equal(nrej, 0);
 }
 
+static void test_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(BUILD("timeout=250", "name=b", "timeout=0", "timeout=x", "timeout=3600001",
+			       "timeout=10 for=b"), 2);
+	assert_int_equal(cfg[0].timeout_ms, 250);
+	assert_int_equal(cfg[1].timeout_ms, 0);
+	assert_int_equal(nrej, 4);
+	assert_true(stub_log_contains("bad timeout= value 'x'"));
+	assert_true(stub_log_contains("timeout= has no meaning with for="));
+}
+
 static void test_bad_mem(void **state)
 {
 	static const char *const bad[] = {
@@ -248,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_default_name_long_and_unique),
 		cmocka_unit_test(test_mem_sizes),
 		cmocka_unit_test(test_bad_mem),
+		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_unknown_key_and_bare_word),
 		cmocka_unit_test(test_dashdash),
