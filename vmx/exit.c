@@ -7,7 +7,9 @@
 #include "vmx/exit.h"
 #include "core/cpu.h"
 #include "core/emulate.h"
+#include "core/fpu.h"
 #include "core/log.h"
+#include "core/sched.h"
 
 #define GP_VECTOR 13
 
@@ -38,12 +40,14 @@ static enum exit_action exit_exc_nmi(struct vcpu *v, u32 reason)
 	return emu_unhandled_exit(v, "VMX", reason, "exception");
 }
 
-/* External interrupt: host interrupts stay pending (not acknowledged on
- * exit, SDM Vol. 3C 25.7.1) until the host enables interrupts. */
+/* External interrupt: it stays pending in the host (not acknowledged on
+ * exit, SDM Vol. 3C 25.7.1) until the host opens an interrupt window; the
+ * slice timer's tick then makes the guest yield (core/sched.h). */
 static enum exit_action exit_ext_intr(struct vcpu *v, u32 reason)
 {
 	(void)v, (void)reason;
-	return EXIT_RESUME;
+	sched_take_host_interrupts();
+	return sched_slice_expired() ? EXIT_YIELD : EXIT_RESUME;
 }
 
 static enum exit_action exit_triple_fault(struct vcpu *v, u32 reason)
@@ -153,13 +157,21 @@ static enum exit_action exit_ept_misconfig(struct vcpu *v, u32 reason)
 	return EXIT_KILL;
 }
 
+/* XSETBV always exits (SDM Vol. 3C 26.1.2); ECX selects the XCR, EDX:EAX
+ * is the value. Without a guest FPU area there is no XCR0 to switch. */
 static enum exit_action exit_xsetbv(struct vcpu *v, u32 reason)
 {
+	u64 val = (v->gprs.rdx << 32) | (u32)v->gprs.rax;
 	(void)reason;
-	vm_kill(v->vm, "XSETBV (XCR%u = 0x%lx) is not supported (RIP 0x%lx)",
-		(u32)v->gprs.rcx, (v->gprs.rdx << 32) | (u32)v->gprs.rax,
-		vmcs_read(VMCS_GUEST_RIP));
-	return EXIT_KILL;
+	if (!v->fpu_area) {
+		vm_kill(v->vm, "XSETBV (XCR%u = 0x%lx) without guest FPU state (RIP 0x%lx)",
+			(u32)v->gprs.rcx, val, vmcs_read(VMCS_GUEST_RIP));
+		return EXIT_KILL;
+	}
+	if (!emu_xsetbv(v, (u32)v->gprs.rcx, val))
+		return vmx_inject_gp(v);
+	vmx_skip_insn(v);
+	return EXIT_RESUME;
 }
 
 #define VIRT(r, n) [r] = { exit_virt_insn, VMEXIT_K_VIRT_INSN, n }
@@ -250,6 +262,8 @@ enum exit_action vmx_run(struct vcpu *v)
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	vmx_vmcs_load(v);
 	vmx_event_before_entry(v);
+	if (v->fpu_area)
+		fpu_enter_guest(v);
 	int rc = vmx_enter(&v->gprs, &x->cr2, x->launched);
 	if (rc)
 		return vmx_entry_insn_failed(v, rc);
