@@ -53,7 +53,7 @@ static void do_set_vmxe(void *a)
 
 static void check_msrs(void)
 {
-	u64 val = 0;
+	u64 val = 0, efer;
 	int v;
 
 	v = rt_try(do_rdmsr_unknown, &val);
@@ -62,9 +62,11 @@ static void check_msrs(void)
 	rt_report(v == VEC_GP, "wrmsr 0x%x raises #GP (vector %d)", MSR_UNKNOWN, v);
 	rt_report(!(rt_rdmsr(MSR_EFER) & EFER_SVME), "efer.svme reads clear (efer 0x%lx)",
 		  rt_rdmsr(MSR_EFER));
+	efer = rt_rdmsr(MSR_EFER);
 	v = rt_try(do_set_svme, NULL);
 	rt_report(v == VEC_GP && !(rt_rdmsr(MSR_EFER) & EFER_SVME),
 		  "setting efer.svme raises #GP (vector %d)", v);
+	rt_wrmsr(MSR_EFER, efer);       /* if the write took, SVM insns below would run */
 	rt_report(!(rt_read_cr4() & CR4_VMXE), "cr4.vmxe reads clear (cr4 0x%lx)", rt_read_cr4());
 }
 
@@ -82,13 +84,16 @@ static bool is_intel(void)
  * on that MOV to CR4 instead of raising #GP, natively or as a nested guest. */
 static void check_cr4_vmxe_write(void)
 {
+	u64 cr4;
 	int v;
 
 	if (!is_intel())
 		return;
+	cr4 = rt_read_cr4();
 	v = rt_try(do_set_vmxe, NULL);
 	rt_report(v == VEC_GP && !(rt_read_cr4() & CR4_VMXE),
 		  "setting cr4.vmxe raises #GP (vector %d)", v);
+	asm volatile("mov %0, %%cr4" :: "r"(cr4) : "memory");
 }
 
 static u8 vmxon_region[4096] __attribute__((aligned(4096)));
