@@ -7,6 +7,8 @@
 #include "core/guestcfg.h"
 #include "core/log.h"
 #include "core/mbloader.h"
+#include "core/fpu.h"
+#include "core/sched.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "mm/frame.h"
@@ -74,35 +76,46 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 	if (rc == 0)
 		rc = vm_load(vm, c, bi, &boot);
 	if (rc == 0)
+		rc = fpu_vcpu_init(&vm->vcpu);
+	if (rc == 0) {
 		rc = vcpu_ops->vcpu_create(&vm->vcpu, &boot);
+		vm->vcpu_made = rc == 0;
+	}
 	if (rc < 0) {
 		vm_reject(vm, rc == E_NOMEM ? "out of host memory while loading" :
 			  "image not loadable (see above)");
 		return rc;
 	}
 	vm->state = VM_RUNNING;
+	vm->timeout_ms = c->timeout_ms;
 	pr_info("guest %s: %lu MiB, entry 0x%x, %s", vm->name, (u64)(vm->mem_size / MiB), boot.eip,
 		c->cmdline[0] ? c->cmdline : "(empty command line)");
 	return 0;
 }
 
-static void vm_teardown(struct vm *vm, bool vcpu_made)
+static bool vm_passed(const struct vm *vm);
+static const char *vm_state_name(const struct vm *vm);
+
+/* Release everything the guest held, as soon as it has ended, so the
+ * guests still running can use its memory. */
+static void vm_teardown(struct vm *vm)
 {
+	vm->peak_resident = vm->mem.resident_pages;
+	vm->demand_faults = vm->mem.demand_faults;
 	vdev_uart_flush(&vm->uart);
-	if (vcpu_made)
+	if (vm->vcpu_made)
 		vcpu_ops->vcpu_destroy(&vm->vcpu);
+	vm->vcpu_made = false;
+	if (vm->vcpu.fpu_area)
+		fpu_vcpu_destroy(&vm->vcpu);
 	gmem_destroy(&vm->mem);
 	if (vcpu_ops && vm->arch)
 		vcpu_ops->vm_destroy(vm);
-}
-
-static void vm_run(struct vm *vm)
-{
-	while (vm->state == VM_RUNNING) {
-		enum exit_action a = vcpu_ops->run(&vm->vcpu);
-		if (a == EXIT_KILL && vm->state == VM_RUNNING)
-			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
-	}
+	kprintf("%s: guest %s (%s, status %d)\n", vm_passed(vm) ? "PASS" : "FAIL",
+		vm->name, vm->end_reason, vm->exit_status);
+	kprintf("guest %s %s status %d resident %lu faults %lu exits %lu slices %lu\n",
+		vm->name, vm_state_name(vm), vm->exit_status, vm->peak_resident,
+		vm->demand_faults, vm->exits, vm->slices);
 }
 
 static const char *vm_state_name(const struct vm *vm)
@@ -159,21 +172,20 @@ size_t guests_run_all(const struct boot_info *bi)
 	size_t nrejected = 0, failed = 0;
 	size_t n = guestcfg_build(bi->modules, bi->nmodules, cfgs, VM_MAX, &nrejected);
 	u64 free_before = frame_free_count();
+	size_t nready = 0;
 
 	if (n == 0 && nrejected == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		struct vm *vm = &vms[i];
-		bool ok = vm_setup(vm, (u16)(i + 1), &cfgs[i], bi) == 0;
-		if (ok)
-			vm_run(vm);
-		vm->peak_resident = vm->mem.resident_pages;
-		vm->demand_faults = vm->mem.demand_faults;
-		vm_teardown(vm, ok);
-		kprintf("%s: guest %s (%s, status %d)\n", vm_passed(vm) ? "PASS" : "FAIL",
-			vm->name, vm->end_reason, vm->exit_status);
-		failed += !vm_passed(vm);
+		if (vm_setup(&vms[i], (u16)(i + 1), &cfgs[i], bi) == 0)
+			nready++;
+		else
+			vm_teardown(&vms[i]);
 	}
+	if (nready)
+		sched_run(vms, n, vm_teardown);
+	for (size_t i = 0; i < n; i++)
+		failed += !vm_passed(&vms[i]);
 	print_table(n);
 	/* Every frame a guest used (RAM, tables, VMCS/VMCB) must be back. */
 	bool leak = frame_free_count() != free_before;

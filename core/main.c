@@ -5,6 +5,7 @@
 #include "core/bootinfo.h"
 #include "core/console.h"
 #include "core/cpufeat.h"
+#include "core/fpu.h"
 #include "core/gdt.h"
 #include "core/guests.h"
 #include "core/idt.h"
@@ -12,6 +13,7 @@
 #include "core/options.h"
 #include "core/monitor.h"
 #include "core/platform.h"
+#include "core/sched.h"
 #include "core/selftest.h"
 #include "core/vcpu.h"
 #include "drivers/lapic.h"
@@ -68,6 +70,8 @@ void kmain(u32 magic, u32 info)
 
 	lapic_init();
 	lapic_timer_calibrate();
+	sched_init();
+	fpu_init();
 	pci_init();
 
 	if (opt_selftest)

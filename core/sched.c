@@ -4,6 +4,8 @@
 #include "core/sched.h"
 #include "core/cpu.h"
 #include "core/idt.h"
+#include "core/log.h"
+#include "core/vm.h"
 #include "drivers/lapic.h"
 
 u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
@@ -43,4 +45,51 @@ bool sched_slice_expired(void)
 void sched_take_host_interrupts(void)
 {
 	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
+/* Give vm one slice: enter it until it yields, ends, or the slice is over
+ * (the vendor returns EXIT_YIELD after the slice timer's exit). */
+static void sched_give_slice(struct vm *vm)
+{
+	u64 start = rdtsc();
+
+	vm->slices++;
+	sched_slice_start();
+	while (vm->state == VM_RUNNING) {
+		enum exit_action a = vcpu_ops->run(&vm->vcpu);
+		if (a == EXIT_KILL && vm->state == VM_RUNNING)
+			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
+		if (a == EXIT_YIELD || sched_slice_expired())
+			break;
+	}
+	sched_slice_stop();
+	vm->run_tsc += rdtsc() - start;
+}
+
+static void sched_check_timeout(struct vm *vm, u64 now)
+{
+	if (vm->timeout_ms && !vm->deadline_tsc)
+		vm->deadline_tsc = now + us_to_tsc(vm->timeout_ms * 1000);
+	if (vm->deadline_tsc && now >= vm->deadline_tsc)
+		vm_kill(vm, "timeout of %lu ms reached", vm->timeout_ms);
+}
+
+void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
+{
+	size_t running;
+	do {
+		running = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct vm *vm = &vms[i];
+			if (vm->state != VM_RUNNING)
+				continue;
+			sched_check_timeout(vm, rdtsc());
+			if (vm->state == VM_RUNNING)
+				sched_give_slice(vm);
+			if (vm->state == VM_RUNNING)
+				running++;
+			else
+				ended(vm);
+		}
+	} while (running);
 }

@@ -28,6 +28,13 @@ bool sched_slice_expired(void);
  * sched_slice_expired(), else EXIT_RESUME. */
 void sched_take_host_interrupts(void);
 
+struct vm;
+
+/* Run every VM of vms[0..n) that is VM_RUNNING, round-robin, one slice at
+ * a time, until none is left; kill a guest whose timeout= has passed, and
+ * call ended(vm) as soon as each one stops running. */
+void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm));
+
 /* Slice length in microseconds (`timeslice=`). */
 extern u64 sched_slice_us;
 

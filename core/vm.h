@@ -32,6 +32,12 @@ struct vm {
 	void *arch;                      /* (c) vendor per-VM state (VPID/ASID) */
 	struct vdev_uart uart;           /* guest COM1 */
 
+	bool vcpu_made;                  /* vcpu_create succeeded */
+	u64 timeout_ms;                  /* (c) timeout=, 0 = none */
+	u64 deadline_tsc;                /* TSC at which the timeout kills it */
+	u64 run_tsc;                     /* TSC ticks spent in this guest's slices */
+	u64 slices;                      /* slices it was given */
+
 	enum vm_state state;
 	int exit_status;                 /* exit-port value when VM_DONE */
 	char end_reason[96];             /* how it ended, one line */

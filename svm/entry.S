@@ -62,7 +62,12 @@ svm_vmrun:
 	movq G_RSI(%rdi), %rsi
 	movq G_RDI(%rdi), %rdi
 
+	sti                         /* host IF=1 under GIF=0: with V_INTR_MASKING a
+				       host interrupt then ends the guest's run
+				       through the INTR intercept (APM Vol. 2
+				       15.17, 15.21.1); it is taken after STGI */
 	vmrun %rax                  /* RAX = guest VMCB; #VMEXIT restores host RAX, RSP */
+	cli
 
 	pushq %rdi                  /* guest RDI; gprs is now at 24(%rsp) */
 	movq 24(%rsp), %rdi

@@ -6,6 +6,7 @@
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/emulate.h"
+#include "core/sched.h"
 #include "core/log.h"
 #include "core/vm.h"
 
@@ -37,6 +38,15 @@ static enum exit_action svm_exit_resume(struct vcpu *v, struct vmcb *vmcb, const
 {
 	(void)v, (void)vmcb, (void)name;
 	return EXIT_RESUME;
+}
+
+/* A host interrupt (the slice timer) made the guest exit: with GIF set
+ * again, let the host take it; yield when the slice is over. */
+static enum exit_action svm_exit_intr(struct vcpu *v, struct vmcb *vmcb, const char *name)
+{
+	(void)v, (void)vmcb, (void)name;
+	sched_take_host_interrupts();
+	return sched_slice_expired() ? EXIT_YIELD : EXIT_RESUME;
 }
 
 static enum exit_action svm_exit_cpuid(struct vcpu *v, struct vmcb *vmcb, const char *name)
@@ -174,7 +184,7 @@ static enum exit_action svm_exit_virt_insn(struct vcpu *v, struct vmcb *vmcb, co
 
 static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_EXC(8)]   = { svm_exit_df, VMEXIT_K_EXCEPTION, "#DF" },
-	[SVM_EXIT_INTR]     = { svm_exit_resume, VMEXIT_K_INTR, "intr" },
+	[SVM_EXIT_INTR]     = { svm_exit_intr, VMEXIT_K_INTR, "intr" },
 	[SVM_EXIT_NMI]      = { svm_exit_resume, VMEXIT_K_INTR, "nmi" },
 	[SVM_EXIT_CPUID]    = { svm_exit_cpuid, VMEXIT_K_CPUID, "cpuid" },
 	[SVM_EXIT_INVD]     = { svm_exit_invd, VMEXIT_K_OTHER, "invd" },

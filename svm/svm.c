@@ -5,6 +5,7 @@
 #include "svm/svm.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
+#include "core/fpu.h"
 #include "core/log.h"
 #include "core/string.h"
 #include "core/vm.h"
@@ -103,6 +104,7 @@ static enum exit_action svm_run(struct vcpu *v)
 
 	svm_asid_prepare(v->vm, vmcb);
 	svm_event_before_entry(v);
+	fpu_enter_guest(v);
 	vmcb->save.rax = v->gprs.rax;
 	svm_vmrun(&v->gprs, sv->vmcb_pa.v, svm_cpu.host_vmcb.v);
 	v->gprs.rax = vmcb->save.rax;
