@@ -76,6 +76,7 @@ $(GUEST_OUT)/badseg.elf: $(GUEST_OUT)/hello.elf $(GUEST_OUT)/mbpatch
 $(GUEST_OUT)/overlap.elf: $(GUEST_OUT)/hello.elf $(GUEST_OUT)/mbpatch
 	$(GUEST_OUT)/mbpatch $< $@ overlap
 
-.PRECIOUS: $(GUEST_OUT)/%.elf64 $(GUEST_OUT)/obj/%.c.o
+# Keep objects and ELF64 links: make would delete them as intermediates.
+.SECONDARY: $(GUEST_OBJS) $(patsubst %,$(GUEST_OUT)/%.elf64,$(GUEST_NAMES) hello-aout)
 
 -include $(GUEST_OBJS:.o=.d)
