@@ -95,6 +95,7 @@ void fpu_enter_guest(struct vcpu *v)
 {
 	if (fpu_owner == v)
 		return;
+	ASSERT(v->fpu_area);
 	if (have_xsave) {
 		if (fpu_owner)
 			xsave(fpu_owner->fpu_area, fpu_owner->xcr0);

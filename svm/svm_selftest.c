@@ -5,6 +5,7 @@
 #include "svm/svm.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
+#include "core/fpu.h"
 #include "core/log.h"
 #include "core/selftest.h"
 #include "core/string.h"
@@ -104,7 +105,10 @@ static struct vm *st_vm_create(const u8 *code, size_t len)
 	}
 	if (gmem_init_pc(&vm->mem, &vm->tdp, vm->id, ST_RAM) < 0 ||
 	    gmem_write(&vm->mem, gpa(ST_ENTRY), code, len) < 0 ||
+	    fpu_vcpu_init(&vm->vcpu) < 0 ||
 	    svm_ops.vcpu_create(&vm->vcpu, &boot) < 0) {
+		if (vm->vcpu.fpu_area)
+			fpu_vcpu_destroy(&vm->vcpu);
 		gmem_destroy(&vm->mem);
 		svm_ops.vm_destroy(vm);
 		kfree(vm);
@@ -117,6 +121,7 @@ static struct vm *st_vm_create(const u8 *code, size_t len)
 static void st_vm_destroy(struct vm *vm)
 {
 	svm_ops.vcpu_destroy(&vm->vcpu);
+	fpu_vcpu_destroy(&vm->vcpu);
 	gmem_destroy(&vm->mem);
 	svm_ops.vm_destroy(vm);
 	kfree(vm);

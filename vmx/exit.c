@@ -158,16 +158,11 @@ static enum exit_action exit_ept_misconfig(struct vcpu *v, u32 reason)
 }
 
 /* XSETBV always exits (SDM Vol. 3C 26.1.2); ECX selects the XCR, EDX:EAX
- * is the value. Without a guest FPU area there is no XCR0 to switch. */
+ * is the value. */
 static enum exit_action exit_xsetbv(struct vcpu *v, u32 reason)
 {
 	u64 val = (v->gprs.rdx << 32) | (u32)v->gprs.rax;
 	(void)reason;
-	if (!v->fpu_area) {
-		vm_kill(v->vm, "XSETBV (XCR%u = 0x%lx) without guest FPU state (RIP 0x%lx)",
-			(u32)v->gprs.rcx, val, vmcs_read(VMCS_GUEST_RIP));
-		return EXIT_KILL;
-	}
 	if (!emu_xsetbv(v, (u32)v->gprs.rcx, val))
 		return vmx_inject_gp(v);
 	vmx_skip_insn(v);
@@ -262,8 +257,7 @@ enum exit_action vmx_run(struct vcpu *v)
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	vmx_vmcs_load(v);
 	vmx_event_before_entry(v);
-	if (v->fpu_area)
-		fpu_enter_guest(v);
+	fpu_enter_guest(v);
 	int rc = vmx_enter(&v->gprs, &x->cr2, x->launched);
 	if (rc)
 		return vmx_entry_insn_failed(v, rc);

@@ -8,6 +8,7 @@
 #include "vmx/vmcs.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
+#include "core/fpu.h"
 #include "core/log.h"
 #include "core/selftest.h"
 #include "core/string.h"
@@ -48,7 +49,10 @@ static struct vm *st_vm_create(void)
 	if (gmem_init_pc(&vm->mem, &vm->tdp, vm->id, ST_RAM) < 0 ||
 	    gmem_write(&vm->mem, gpa(ST_BASE), vmx_st_guest,
 		       (u64)(vmx_st_guest_end - vmx_st_guest)) < 0 ||
-	    st_tables(&vm->mem) < 0 || vmx_ops.vcpu_create(&vm->vcpu, &boot) < 0) {
+	    st_tables(&vm->mem) < 0 || fpu_vcpu_init(&vm->vcpu) < 0 ||
+	    vmx_ops.vcpu_create(&vm->vcpu, &boot) < 0) {
+		if (vm->vcpu.fpu_area)
+			fpu_vcpu_destroy(&vm->vcpu);
 		gmem_destroy(&vm->mem);
 		vmx_ops.vm_destroy(vm);
 		kfree(vm);
@@ -61,6 +65,7 @@ static struct vm *st_vm_create(void)
 static void st_vm_destroy(struct vm *vm)
 {
 	vmx_ops.vcpu_destroy(&vm->vcpu);
+	fpu_vcpu_destroy(&vm->vcpu);
 	gmem_destroy(&vm->mem);
 	vmx_ops.vm_destroy(vm);
 	kfree(vm);
