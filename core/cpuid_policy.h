@@ -11,11 +11,20 @@ struct cpuid_out { u32 eax, ebx, ecx, edx; };
 
 typedef struct cpuid_out (*cpuid_host_fn)(u32 leaf, u32 subleaf);
 
+/* What the hypervisor can back for this guest right now. */
+struct cpuid_ctx {
+	bool msrs;         /* vendor keeps SYSCALL/SYSENTER/TSC_AUX/PAT MSRs */
+	u64 xcr0_mask;     /* XCR0 features offered (0: no XSAVE) */
+	u64 xcr0;          /* the guest's current XCR0 (leaf 0xD EBX) */
+	bool osxsave;      /* the guest's CR4.OSXSAVE (leaf 1 ECX[27]) */
+};
+
 #define CPUID_HV_LEAF      0x40000000u
-#define CPUID_MAX_BASIC    0x7u
+#define CPUID_MAX_BASIC    0xdu
 #define CPUID_MAX_EXTENDED 0x80000008u
 
 /* The guest's view of CPUID(leaf, subleaf). */
-struct cpuid_out cpuid_guest(cpuid_host_fn host, u32 leaf, u32 subleaf);
+struct cpuid_out cpuid_guest(cpuid_host_fn host, const struct cpuid_ctx *ctx, u32 leaf,
+			     u32 subleaf);
 
 #endif

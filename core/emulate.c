@@ -6,6 +6,7 @@
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/cpuid_policy.h"
+#include "core/fpu.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "core/vdev/uart.h"
@@ -20,20 +21,92 @@ static struct cpuid_out host_cpuid(u32 leaf, u32 subleaf)
 	return (struct cpuid_out){ r.eax, r.ebx, r.ecx, r.edx };
 }
 
+#define CR4_OSXSAVE BIT(18)
+
 void emu_cpuid(struct vcpu *v)
 {
-	struct cpuid_out r = cpuid_guest(host_cpuid, (u32)v->gprs.rax, (u32)v->gprs.rcx);
+	struct cpuid_ctx ctx = {
+		.msrs = vcpu_ops->msr_get != NULL,
+		.xcr0_mask = fpu_guest_xcr0_mask(),
+		.xcr0 = v->xcr0,
+		.osxsave = vcpu_ops->get_reg(v, VREG_CR4) & CR4_OSXSAVE,
+	};
+	struct cpuid_out r = cpuid_guest(host_cpuid, &ctx, (u32)v->gprs.rax, (u32)v->gprs.rcx);
 	v->gprs.rax = r.eax;
 	v->gprs.rbx = r.ebx;
 	v->gprs.rcx = r.ecx;
 	v->gprs.rdx = r.edx;
 }
 
-/* EFER bits a guest may set: LME, NXE (when the host has NX); LMA is
- * read-only and kept by the CPU (SDM Vol. 3A 2.2.1, APM Vol. 2 3.1.7). */
+/* How a value written to a vendor-kept MSR is checked (SDM Vol. 4,
+ * APM Vol. 2 appendix A): #GP for non-canonical addresses, reserved upper
+ * halves, invalid PAT memory types. */
+enum msr_check { CHK_ANY, CHK_CANONICAL, CHK_LOW32, CHK_PAT };
+
+struct msr_rule {
+	u32 msr;
+	enum guest_msr gmsr;
+	enum msr_check check;
+};
+
+static const struct msr_rule msr_rules[] = {
+	{ MSR_FS_BASE, GMSR_FS_BASE, CHK_CANONICAL },
+	{ MSR_GS_BASE, GMSR_GS_BASE, CHK_CANONICAL },
+	{ MSR_KERNEL_GS_BASE, GMSR_KERNEL_GS_BASE, CHK_CANONICAL },
+	{ 0xc0000081, GMSR_STAR, CHK_ANY },
+	{ 0xc0000082, GMSR_LSTAR, CHK_CANONICAL },
+	{ 0xc0000083, GMSR_CSTAR, CHK_CANONICAL },
+	{ 0xc0000084, GMSR_SFMASK, CHK_LOW32 },
+	{ 0x174, GMSR_SYSENTER_CS, CHK_LOW32 },
+	{ 0x175, GMSR_SYSENTER_ESP, CHK_CANONICAL },
+	{ 0x176, GMSR_SYSENTER_EIP, CHK_CANONICAL },
+	{ 0xc0000103, GMSR_TSC_AUX, CHK_LOW32 },
+	{ MSR_IA32_PAT, GMSR_PAT, CHK_PAT },
+};
+
+static const struct msr_rule *msr_rule_find(u32 msr)
+{
+	if (!vcpu_ops->msr_get)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(msr_rules); i++)
+		if (msr_rules[i].msr == msr)
+			return &msr_rules[i];
+	return NULL;
+}
+
+static bool is_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* Each PAT byte must be UC 0, WC 1, WT 4, WP 5, WB 6 or UC- 7. */
+static bool pat_valid(u64 v)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 t = (u8)(v >> (8 * i));
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+static bool msr_value_ok(enum msr_check c, u64 v)
+{
+	switch (c) {
+	case CHK_CANONICAL: return is_canonical(v);
+	case CHK_LOW32: return (v >> 32) == 0;
+	case CHK_PAT: return pat_valid(v);
+	default: return true;
+	}
+}
+
+/* EFER bits a guest may set: LME, NXE (when the host has NX), SCE (when
+ * the vendor keeps the SYSCALL MSRs); LMA is read-only and kept by the CPU
+ * (SDM Vol. 3A 2.2.1, APM Vol. 2 3.1.7). */
 static bool efer_write_ok(struct vcpu *v, u64 val)
 {
-	u64 allowed = EFER_LME | EFER_LMA | (cpufeat()->nx ? EFER_NXE : 0);
+	u64 allowed = EFER_LME | EFER_LMA | (cpufeat()->nx ? EFER_NXE : 0) |
+		      (vcpu_ops->msr_get ? EFER_SCE : 0);
 	u64 old = vcpu_ops->get_reg(v, VREG_EFER);
 	if (val & ~allowed)
 		return false;
@@ -45,6 +118,11 @@ static bool efer_write_ok(struct vcpu *v, u64 val)
 
 bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
+	const struct msr_rule *rule = msr_rule_find(msr);
+	if (rule) {
+		*val = vcpu_ops->msr_get(v, rule->gmsr);
+		return true;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = vcpu_ops->get_reg(v, VREG_EFER);
@@ -63,6 +141,13 @@ bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 
 bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 {
+	const struct msr_rule *rule = msr_rule_find(msr);
+	if (rule) {
+		if (!msr_value_ok(rule->check, val))
+			return false;
+		vcpu_ops->msr_set(v, rule->gmsr, val);
+		return true;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		if (!efer_write_ok(v, val))

@@ -23,6 +23,18 @@ enum vreg {
 	VREG_EFER, VREG_CS_BASE, VREG_CS_ATTR, VREG_SS_ATTR, VREG_NR
 };
 
+/* Architectural MSRs whose guest values the vendor keeps (in the VMCS or
+ * VMCB where the hardware has a field, else per vCPU, loaded into the CPU
+ * whenever another vCPU ran last). The policy (which values are legal) is
+ * common code: core/emulate.c. */
+enum guest_msr {
+	GMSR_FS_BASE, GMSR_GS_BASE, GMSR_KERNEL_GS_BASE,
+	GMSR_STAR, GMSR_LSTAR, GMSR_CSTAR, GMSR_SFMASK,
+	GMSR_SYSENTER_CS, GMSR_SYSENTER_ESP, GMSR_SYSENTER_EIP,
+	GMSR_TSC_AUX, GMSR_PAT,
+	GMSR_NR
+};
+
 /* What an exit handler asks the run loop to do next. */
 enum exit_action {
 	EXIT_RESUME,   /* re-enter the guest */
@@ -77,6 +89,11 @@ struct vcpu_ops {
 	void (*flush_tdp)(struct vm *vm);
 	/* Print the guest state (for kills and VM-entry failures). */
 	void (*dump)(struct vcpu *v);
+	/* Read / write a guest MSR of enum guest_msr, value already checked by
+	 * the common policy. NULL while a vendor does not keep them yet: the
+	 * MSRs then raise #GP and CPUID hides SYSCALL, SEP, RDTSCP and PAT. */
+	u64 (*msr_get)(struct vcpu *v, enum guest_msr m);
+	void (*msr_set)(struct vcpu *v, enum guest_msr m, u64 val);
 };
 
 /* The ops chosen at boot from cpufeat(); NULL when neither VMX nor SVM
