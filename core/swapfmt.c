@@ -1,0 +1,301 @@
+/* The swap-area header (core/swapfmt.h, docs/swap.md): CRC32C, building a
+ * version 1 header, and the checks that accept a marked area or refuse it
+ * with a reason. Pure: compiled into the hypervisor, the host unit tests and
+ * the host tool tools/pvswap.c, so it calls nothing but a snprintf. */
+#include "core/swapfmt.h"
+
+#if __STDC_HOSTED__
+#include <stdio.h>
+#include <string.h>
+#define swapfmt_snprintf snprintf
+#else
+#include "core/log.h"
+#include "core/string.h"
+#define swapfmt_snprintf ksnprintf
+#endif
+
+/* CRC32C table for the reflected polynomial 0x82F63B78 (RFC 3720 B.4):
+ * entry i is the CRC of the byte i shifted through eight rounds. */
+static const u32 crc32c_table[256] = {
+	0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4, 0xc79a971f, 0x35f1141c,
+	0x26a1e7e8, 0xd4ca64eb, 0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b,
+	0x4d43cfd0, 0xbf284cd3, 0xac78bf27, 0x5e133c24, 0x105ec76f, 0xe235446c,
+	0xf165b798, 0x030e349b, 0xd7c45070, 0x25afd373, 0x36ff2087, 0xc494a384,
+	0x9a879fa0, 0x68ec1ca3, 0x7bbcef57, 0x89d76c54, 0x5d1d08bf, 0xaf768bbc,
+	0xbc267848, 0x4e4dfb4b, 0x20bd8ede, 0xd2d60ddd, 0xc186fe29, 0x33ed7d2a,
+	0xe72719c1, 0x154c9ac2, 0x061c6936, 0xf477ea35, 0xaa64d611, 0x580f5512,
+	0x4b5fa6e6, 0xb93425e5, 0x6dfe410e, 0x9f95c20d, 0x8cc531f9, 0x7eaeb2fa,
+	0x30e349b1, 0xc288cab2, 0xd1d83946, 0x23b3ba45, 0xf779deae, 0x05125dad,
+	0x1642ae59, 0xe4292d5a, 0xba3a117e, 0x4851927d, 0x5b016189, 0xa96ae28a,
+	0x7da08661, 0x8fcb0562, 0x9c9bf696, 0x6ef07595, 0x417b1dbc, 0xb3109ebf,
+	0xa0406d4b, 0x522bee48, 0x86e18aa3, 0x748a09a0, 0x67dafa54, 0x95b17957,
+	0xcba24573, 0x39c9c670, 0x2a993584, 0xd8f2b687, 0x0c38d26c, 0xfe53516f,
+	0xed03a29b, 0x1f682198, 0x5125dad3, 0xa34e59d0, 0xb01eaa24, 0x42752927,
+	0x96bf4dcc, 0x64d4cecf, 0x77843d3b, 0x85efbe38, 0xdbfc821c, 0x2997011f,
+	0x3ac7f2eb, 0xc8ac71e8, 0x1c661503, 0xee0d9600, 0xfd5d65f4, 0x0f36e6f7,
+	0x61c69362, 0x93ad1061, 0x80fde395, 0x72966096, 0xa65c047d, 0x5437877e,
+	0x4767748a, 0xb50cf789, 0xeb1fcbad, 0x197448ae, 0x0a24bb5a, 0xf84f3859,
+	0x2c855cb2, 0xdeeedfb1, 0xcdbe2c45, 0x3fd5af46, 0x7198540d, 0x83f3d70e,
+	0x90a324fa, 0x62c8a7f9, 0xb602c312, 0x44694011, 0x5739b3e5, 0xa55230e6,
+	0xfb410cc2, 0x092a8fc1, 0x1a7a7c35, 0xe811ff36, 0x3cdb9bdd, 0xceb018de,
+	0xdde0eb2a, 0x2f8b6829, 0x82f63b78, 0x709db87b, 0x63cd4b8f, 0x91a6c88c,
+	0x456cac67, 0xb7072f64, 0xa457dc90, 0x563c5f93, 0x082f63b7, 0xfa44e0b4,
+	0xe9141340, 0x1b7f9043, 0xcfb5f4a8, 0x3dde77ab, 0x2e8e845f, 0xdce5075c,
+	0x92a8fc17, 0x60c37f14, 0x73938ce0, 0x81f80fe3, 0x55326b08, 0xa759e80b,
+	0xb4091bff, 0x466298fc, 0x1871a4d8, 0xea1a27db, 0xf94ad42f, 0x0b21572c,
+	0xdfeb33c7, 0x2d80b0c4, 0x3ed04330, 0xccbbc033, 0xa24bb5a6, 0x502036a5,
+	0x4370c551, 0xb11b4652, 0x65d122b9, 0x97baa1ba, 0x84ea524e, 0x7681d14d,
+	0x2892ed69, 0xdaf96e6a, 0xc9a99d9e, 0x3bc21e9d, 0xef087a76, 0x1d63f975,
+	0x0e330a81, 0xfc588982, 0xb21572c9, 0x407ef1ca, 0x532e023e, 0xa145813d,
+	0x758fe5d6, 0x87e466d5, 0x94b49521, 0x66df1622, 0x38cc2a06, 0xcaa7a905,
+	0xd9f75af1, 0x2b9cd9f2, 0xff56bd19, 0x0d3d3e1a, 0x1e6dcdee, 0xec064eed,
+	0xc38d26c4, 0x31e6a5c7, 0x22b65633, 0xd0ddd530, 0x0417b1db, 0xf67c32d8,
+	0xe52cc12c, 0x1747422f, 0x49547e0b, 0xbb3ffd08, 0xa86f0efc, 0x5a048dff,
+	0x8ecee914, 0x7ca56a17, 0x6ff599e3, 0x9d9e1ae0, 0xd3d3e1ab, 0x21b862a8,
+	0x32e8915c, 0xc083125f, 0x144976b4, 0xe622f5b7, 0xf5720643, 0x07198540,
+	0x590ab964, 0xab613a67, 0xb831c993, 0x4a5a4a90, 0x9e902e7b, 0x6cfbad78,
+	0x7fab5e8c, 0x8dc0dd8f, 0xe330a81a, 0x115b2b19, 0x020bd8ed, 0xf0605bee,
+	0x24aa3f05, 0xd6c1bc06, 0xc5914ff2, 0x37faccf1, 0x69e9f0d5, 0x9b8273d6,
+	0x88d28022, 0x7ab90321, 0xae7367ca, 0x5c18e4c9, 0x4f48173d, 0xbd23943e,
+	0xf36e6f75, 0x0105ec76, 0x12551f82, 0xe03e9c81, 0x34f4f86a, 0xc69f7b69,
+	0xd5cf889d, 0x27a40b9e, 0x79b737ba, 0x8bdcb4b9, 0x988c474d, 0x6ae7c44e,
+	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
+};
+
+/* See core/swapfmt.h. */
+u32 swapfmt_crc32c(u32 crc, const void *buf, size_t len)
+{
+	const u8 *p = buf;
+
+	crc = ~crc;
+	while (len--)
+		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* See core/swapfmt.h. */
+u32 swapfmt_csum(const void *hdr, u32 header_size)
+{
+	const u8 *p = hdr;
+	u32 crc = swapfmt_crc32c(0, p, SWAPFMT_CSUM_OFFSET);
+	u32 after = SWAPFMT_CSUM_OFFSET + 4;
+
+	return swapfmt_crc32c(crc, p + after, header_size - after);
+}
+
+static bool label_is_valid(const char *label, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && label[i]; i++)
+		if (label[i] < 0x20 || label[i] > 0x7e)
+			return false;
+	return i < max;
+}
+
+/* See core/swapfmt.h. */
+int swapfmt_build(struct swapfmt_header *h, u64 total_pages, const u8 uuid[SWAPFMT_UUID_LEN],
+		  const char *label)
+{
+	if (total_pages <= SWAPFMT_DATA_START ||
+	    total_pages - SWAPFMT_DATA_START > SWAPFMT_MAX_SLOTS)
+		return E_RANGE;
+	if (label && !label_is_valid(label, SWAPFMT_LABEL_LEN))
+		return E_INVAL;
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, SWAPFMT_MAGIC, sizeof(SWAPFMT_MAGIC));
+	h->version = SWAPFMT_VERSION;
+	h->header_size = SWAPFMT_HDR_SIZE;
+	h->total_pages = total_pages;
+	h->data_start_page = SWAPFMT_DATA_START;
+	h->nslots = total_pages - SWAPFMT_DATA_START;
+	memcpy(h->uuid, uuid, SWAPFMT_UUID_LEN);
+	if (label)
+		memcpy(h->label, label, strlen(label));
+	h->checksum = swapfmt_csum(h, SWAPFMT_HDR_SIZE);
+	return E_OK;
+}
+
+static bool is_zero(const u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Version 1 field checks, after magic, size, checksum and version passed.
+ * Return the status and write the reason. */
+static enum swapfmt_status check_fields(const struct swapfmt_header *h, char *why, size_t n)
+{
+	if (h->header_size != SWAPFMT_HDR_SIZE) {
+		swapfmt_snprintf(why, n, "header size %u, version 1 has %u", h->header_size,
+				 SWAPFMT_HDR_SIZE);
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (h->data_start_page == 0 || h->data_start_page >= h->total_pages) {
+		swapfmt_snprintf(why, n, "data start page %lu outside the area's %lu pages "
+				 "(page 0 is the header)", h->data_start_page, h->total_pages);
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (h->nslots == 0 || h->nslots > h->total_pages - h->data_start_page) {
+		swapfmt_snprintf(why, n, "%lu slots from page %lu do not fit in %lu pages",
+				 h->nslots, h->data_start_page, h->total_pages);
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (h->nslots > SWAPFMT_MAX_SLOTS) {
+		swapfmt_snprintf(why, n, "%lu slots, at most %lu supported", h->nslots,
+				 SWAPFMT_MAX_SLOTS);
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (h->flags & ~SWAPFMT_FLAGS_KNOWN) {
+		swapfmt_snprintf(why, n, "unknown flags 0x%x", h->flags & ~SWAPFMT_FLAGS_KNOWN);
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (!label_is_valid(h->label, SWAPFMT_LABEL_LEN)) {
+		swapfmt_snprintf(why, n, "label not a NUL-terminated printable string");
+		return SWAPFMT_BAD_FIELD;
+	}
+	if (!is_zero(h->reserved, sizeof(h->reserved))) {
+		swapfmt_snprintf(why, n, "reserved bytes are not zero");
+		return SWAPFMT_BAD_FIELD;
+	}
+	return SWAPFMT_OK;
+}
+
+/* Magic, header size, checksum and version: the parts every version keeps. */
+static enum swapfmt_status check_frame(const struct swapfmt_header *h, size_t len,
+				       char *why, size_t n)
+{
+	if (memcmp(h->magic, SWAPFMT_MAGIC, sizeof(SWAPFMT_MAGIC)) != 0 ||
+	    !is_zero((const u8 *)h->magic + sizeof(SWAPFMT_MAGIC),
+		     SWAPFMT_MAGIC_LEN - sizeof(SWAPFMT_MAGIC))) {
+		swapfmt_snprintf(why, n, "no " SWAPFMT_MAGIC " magic");
+		return SWAPFMT_NOT_MARKED;
+	}
+	if (h->header_size < SWAPFMT_HDR_SIZE || h->header_size > SWAPFMT_PAGE ||
+	    h->header_size > len) {
+		swapfmt_snprintf(why, n, "header size %u outside [%u, %u]", h->header_size,
+				 SWAPFMT_HDR_SIZE, SWAPFMT_PAGE);
+		return SWAPFMT_BAD_SIZE;
+	}
+	u32 computed = swapfmt_csum(h, h->header_size);
+	if (computed != h->checksum) {
+		swapfmt_snprintf(why, n, "checksum mismatch (stored 0x%08x, computed 0x%08x)",
+				 h->checksum, computed);
+		return SWAPFMT_BAD_CSUM;
+	}
+	if (h->version != SWAPFMT_VERSION) {
+		swapfmt_snprintf(why, n, "unknown version %u (this build knows %u)", h->version,
+				 SWAPFMT_VERSION);
+		return SWAPFMT_BAD_VERSION;
+	}
+	return SWAPFMT_OK;
+}
+
+/* See core/swapfmt.h. */
+enum swapfmt_status swapfmt_check(const void *page, size_t len, u64 area_bytes,
+				  struct swapfmt_info *info, char *why, size_t why_len)
+{
+	const struct swapfmt_header *h = page;
+	char dummy[1];
+	enum swapfmt_status st;
+
+	if (!why || !why_len) {
+		why = dummy;
+		why_len = sizeof(dummy);
+	}
+	why[0] = 0;
+	if (len < SWAPFMT_HDR_SIZE) {
+		swapfmt_snprintf(why, why_len, "only %lu bytes read, a header has %u",
+				 (u64)len, SWAPFMT_HDR_SIZE);
+		return SWAPFMT_BAD_SIZE;
+	}
+	st = check_frame(h, len, why, why_len);
+	if (st == SWAPFMT_OK)
+		st = check_fields(h, why, why_len);
+	if (st != SWAPFMT_OK)
+		return st;
+	if (area_bytes / SWAPFMT_PAGE < h->total_pages) {
+		swapfmt_snprintf(why, why_len, "truncated: the header says %lu pages, the area "
+				 "has %lu", h->total_pages, area_bytes / SWAPFMT_PAGE);
+		return SWAPFMT_TRUNCATED;
+	}
+	if (info) {
+		info->total_pages = h->total_pages;
+		info->data_start_page = h->data_start_page;
+		info->nslots = h->nslots;
+		info->flags = h->flags;
+		memcpy(info->uuid, h->uuid, SWAPFMT_UUID_LEN);
+		memcpy(info->label, h->label, SWAPFMT_LABEL_LEN);
+	}
+	return SWAPFMT_OK;
+}
+
+/* See core/swapfmt.h. */
+const char *swapfmt_status_name(enum swapfmt_status st)
+{
+	static const char *const names[] = {
+		[SWAPFMT_OK] = "ok",
+		[SWAPFMT_NOT_MARKED] = "not marked",
+		[SWAPFMT_BAD_SIZE] = "bad header size",
+		[SWAPFMT_BAD_CSUM] = "checksum mismatch",
+		[SWAPFMT_BAD_VERSION] = "unknown version",
+		[SWAPFMT_BAD_FIELD] = "nonsense field",
+		[SWAPFMT_TRUNCATED] = "truncated",
+	};
+
+	if ((unsigned)st < ARRAY_SIZE(names) && names[st])
+		return names[st];
+	return "?";
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* See core/swapfmt.h. */
+void swapfmt_uuid_to_str(const u8 uuid[SWAPFMT_UUID_LEN], char out[SWAPFMT_UUID_STR_LEN])
+{
+	char *o = out;
+
+	for (int i = 0; i < SWAPFMT_UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hexdigits[uuid[i] >> 4];
+		*o++ = hexdigits[uuid[i] & 0xf];
+	}
+	*o = 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* See core/swapfmt.h. */
+int swapfmt_uuid_parse(const char *s, size_t len, u8 uuid[SWAPFMT_UUID_LEN])
+{
+	u8 out[SWAPFMT_UUID_LEN];
+	size_t pos = 0;
+
+	if (len != SWAPFMT_UUID_STR_LEN - 1)
+		return E_INVAL;
+	for (int i = 0; i < SWAPFMT_UUID_LEN; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			if (s[pos++] != '-')
+				return E_INVAL;
+		}
+		int hi = hex_value(s[pos]), lo = hex_value(s[pos + 1]);
+		if (hi < 0 || lo < 0)
+			return E_INVAL;
+		out[i] = (u8)(hi << 4 | lo);
+		pos += 2;
+	}
+	memcpy(uuid, out, SWAPFMT_UUID_LEN);
+	return E_OK;
+}
