@@ -8,6 +8,7 @@ UNIT_PURE_SRCS := $(wildcard core/printf.c core/cmdline.c core/bootinfo.c \
 	mm/gmem.c core/cpuid_policy.c)
 UNIT_PURE_SRCS += core/insn_len.c core/gwalk.c
 UNIT_PURE_SRCS += core/guestcfg.c core/mbloader.c
+UNIT_PURE_SRCS += core/swapfmt.c mm/swap.c
 UNIT_SUPPORT   := tests/unit/stubs.c
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -Itests/unit \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
