@@ -3,6 +3,7 @@
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/log.h"
+#include "core/sched.h"
 
 bool opt_selftest;
 static int opt_loglevel = LOG_INFO;
@@ -17,6 +18,8 @@ static const struct cmdline_opt hv_options[] = {
 	  .help = "serial port of the console: com1 (0x3f8, default), com2, com3, com4" },
 	{ .key = "loglevel", .type = OPT_ENUM, .dest = &opt_loglevel, .choices = loglevel_names,
 	  .help = "console verbosity: err, warn, info (default), debug" },
+	{ .key = "timeslice", .type = OPT_UINT, .dest = &sched_slice_us, .min = 100, .max = 1000000,
+	  .help = "microseconds a guest runs before the next one gets the CPU (default 5000)" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
 	  .help = "run the in-image self-tests, print PASS/FAIL/SUMMARY lines, exit" },
 };
