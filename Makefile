@@ -42,6 +42,7 @@ $(HV_ELF): $(HV_OBJS) linker.ld
 include tests/unit/unit.mk
 include tests/integration/integration.mk
 include guest-images/guests.mk
+include tools/tools.mk
 
 clean:
 	rm -rf $(BUILD)
