@@ -1,0 +1,259 @@
+/* The block layer: disk registry, per-device FIFO of requests waiting for the
+ * hardware, completion by polling, and the swap_delay latency model (a request
+ * finishes no earlier than its submit TSC plus the delay, whenever the
+ * hardware itself finished). Single-threaded: only the boot CPU calls in. */
+#include "drivers/blk.h"
+#include "drivers/ata.h"
+#include "drivers/lapic.h"
+#include "drivers/virtio_blk.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/string.h"
+#include "mm/heap.h"
+
+u64 blk_swap_delay_us;
+
+static struct blk_dev *devs[BLK_MAX_DEVS];
+static size_t ndevs;
+
+void blk_init(void)
+{
+	virtio_blk_probe();
+	ata_probe();
+	if (!ndevs)
+		pr_info("disk: none found");
+	if (blk_swap_delay_us)
+		pr_info("disk: swap_delay=%lu us per request", blk_swap_delay_us);
+}
+
+int blk_register(struct blk_dev *d)
+{
+	if (!d->name[0] || !d->pages || !d->ops || !d->max_pages_per_cmd || !d->queue_depth)
+		return E_INVAL;
+	if (ndevs == BLK_MAX_DEVS) {
+		pr_err("disk %s: more than %d disks, ignored", d->name, BLK_MAX_DEVS);
+		return E_NOMEM;
+	}
+	devs[ndevs++] = d;
+	kprintf("disk %s: %lu MiB (%lu sectors), \"%s\"\n", d->name,
+		(u64)(d->sectors * d->sector_size / MiB), d->sectors, d->model);
+	return E_OK;
+}
+
+size_t blk_count(void)
+{
+	return ndevs;
+}
+
+struct blk_dev *blk_get(size_t i)
+{
+	return i < ndevs ? devs[i] : NULL;
+}
+
+struct blk_dev *blk_find(const char *name)
+{
+	for (size_t i = 0; i < ndevs; i++)
+		if (!strcmp(devs[i]->name, name))
+			return devs[i];
+	return NULL;
+}
+
+/* Append r to the list (head, tail). */
+static void list_append(struct blk_req **head, struct blk_req **tail, struct blk_req *r)
+{
+	r->next = NULL;
+	if (*tail)
+		(*tail)->next = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
+/* Hand queued requests to the hardware while it has room. A driver may
+ * finish a request inside start() (PIO), so it counts as started first. */
+static void start_queued(struct blk_dev *d)
+{
+	while (d->queue_head && d->in_hw < d->queue_depth) {
+		struct blk_req *r = d->queue_head;
+		int rc;
+
+		d->queue_head = r->next;
+		if (!d->queue_head)
+			d->queue_tail = NULL;
+		d->in_hw++;
+		rc = d->ops->start(d, r);
+		if (rc == E_BUSY) {
+			d->in_hw--;
+			r->next = d->queue_head;
+			d->queue_head = r;
+			if (!d->queue_tail)
+				d->queue_tail = r;
+			return;
+		}
+		if (rc != E_OK)
+			blk_hw_done(r, E_IO);
+	}
+}
+
+int blk_submit(struct blk_req *r)
+{
+	struct blk_dev *d = r->dev;
+
+	if (!d || !r->frames || !r->done || !r->npages || r->npages > d->max_pages_per_cmd)
+		return E_INVAL;
+	if (r->page >= d->pages || r->npages > d->pages - r->page)
+		return E_RANGE;
+	r->status = E_OK;
+	r->hw_done = false;
+	r->completed = false;
+	r->ready_tsc = rdtsc() + (blk_swap_delay_us ? us_to_tsc(blk_swap_delay_us) : 0);
+	list_append(&d->queue_head, &d->queue_tail, r);
+	if (++d->in_flight > d->max_in_flight)
+		d->max_in_flight = d->in_flight;
+	start_queued(d);
+	return E_OK;
+}
+
+void blk_hw_done(struct blk_req *r, int status)
+{
+	struct blk_dev *d = r->dev;
+
+	ASSERT(!r->hw_done && d->in_hw > 0);
+	r->hw_done = true;
+	r->status = status;
+	d->in_hw--;
+	list_append(&d->done_head, &d->done_tail, r);
+}
+
+/* Account for r and call its done() callback. */
+static void complete(struct blk_dev *d, struct blk_req *r)
+{
+	d->in_flight--;
+	if (r->status != E_OK)
+		d->errors++;
+	else if (r->write) {
+		d->writes++;
+		d->pages_written += r->npages;
+	} else {
+		d->reads++;
+		d->pages_read += r->npages;
+	}
+	r->completed = true;
+	r->done(r);
+}
+
+/* Complete the hardware-done requests whose latency has passed. Requests
+ * submitted later may be ready earlier only if the delay changed, so the
+ * whole list is scanned rather than stopping at the first unready one. */
+static void complete_ready(struct blk_dev *d)
+{
+	struct blk_req **pp = &d->done_head, *r, *prev = NULL;
+	u64 now = rdtsc();
+
+	while ((r = *pp)) {
+		if (now < r->ready_tsc) {
+			prev = r;
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		if (d->done_tail == r)
+			d->done_tail = prev;
+		complete(d, r);
+	}
+}
+
+void blk_poll(void)
+{
+	for (size_t i = 0; i < ndevs; i++) {
+		struct blk_dev *d = devs[i];
+
+		if (!d->in_flight)
+			continue;
+		if (d->in_hw)
+			d->ops->poll(d);
+		start_queued(d);
+		if (d->done_head)
+			complete_ready(d);
+	}
+}
+
+bool blk_busy(void)
+{
+	for (size_t i = 0; i < ndevs; i++)
+		if (devs[i]->in_flight)
+			return true;
+	return false;
+}
+
+int blk_wait(struct blk_req *r)
+{
+	while (!r->completed) {
+		blk_poll();
+		cpu_relax();
+	}
+	return r->status;
+}
+
+static void sync_done(struct blk_req *r __unused)
+{
+}
+
+/* One command's worth of blk_rw_sync: the request and its frame list. */
+struct sync_cmd {
+	struct blk_req req;
+	hpa_t frames[];
+};
+
+int blk_rw_sync(struct blk_dev *d, u64 page, u32 npages, hpa_t buf, bool write)
+{
+	u32 per = d ? d->max_pages_per_cmd : 0;
+	u32 ncmd = per ? (npages + per - 1) / per : 0;
+	struct sync_cmd **cmds;
+	int rc = E_OK;
+
+	if (!d || !npages)
+		return E_INVAL;
+	if (page >= d->pages || npages > d->pages - page)
+		return E_RANGE;
+	cmds = kzalloc(ncmd * sizeof(*cmds));
+	if (!cmds)
+		return E_NOMEM;
+	for (u32 c = 0; c < ncmd; c++) {
+		u32 n = MIN(per, npages - c * per);
+		struct sync_cmd *s = kzalloc(sizeof(*s) + n * sizeof(hpa_t));
+
+		if (!s) {
+			rc = E_NOMEM;
+			break;
+		}
+		for (u32 k = 0; k < n; k++)
+			s->frames[k] = hpa(buf.v + ((u64)c * per + k) * PAGE_SIZE);
+		s->req = (struct blk_req){ .dev = d, .page = page + (u64)c * per, .npages = n,
+					   .write = write, .frames = s->frames, .done = sync_done };
+		cmds[c] = s;
+		if (blk_submit(&s->req) != E_OK)
+			panic("blk_rw_sync: a checked request was refused");
+	}
+	for (u32 c = 0; c < ncmd && cmds[c]; c++) {
+		int st = blk_wait(&cmds[c]->req);
+
+		if (st != E_OK && rc == E_OK)
+			rc = st;
+		kfree(cmds[c]);
+	}
+	kfree(cmds);
+	return rc;
+}
+
+void blk_print(void)
+{
+	for (size_t i = 0; i < ndevs; i++) {
+		struct blk_dev *d = devs[i];
+
+		kprintf("disk %s: %lu pages, reads %lu (%lu pages), writes %lu (%lu pages), "
+			"errors %lu, max in flight %u\n", d->name, d->pages, d->reads,
+			d->pages_read, d->writes, d->pages_written, d->errors, d->max_in_flight);
+	}
+}
