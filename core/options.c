@@ -3,9 +3,11 @@
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/log.h"
+#include "drivers/blk.h"
 #include "core/sched.h"
 
 bool opt_selftest;
+char opt_swap[OPT_SWAP_LEN] = "auto";
 static int opt_loglevel = LOG_INFO;
 static int opt_console;
 
@@ -20,6 +22,11 @@ static const struct cmdline_opt hv_options[] = {
 	  .help = "console verbosity: err, warn, info (default), debug" },
 	{ .key = "timeslice", .type = OPT_UINT, .dest = &sched_slice_us, .min = 100, .max = 1000000,
 	  .help = "microseconds a guest runs before the next one gets the CPU (default 5000)" },
+	{ .key = "swap", .type = OPT_STRING, .dest = opt_swap, .max = OPT_SWAP_LEN,
+	  .help = "swap area: auto (first marked disk, default), off, a disk name (vda, "
+		  "ata0-master), or uuid:<uuid>" },
+	{ .key = "swap_delay", .type = OPT_UINT, .dest = &blk_swap_delay_us, .max = 10000000,
+	  .help = "modelled latency added to every disk request, in microseconds (default 0)" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
 	  .help = "run the in-image self-tests, print PASS/FAIL/SUMMARY lines, exit" },
 };

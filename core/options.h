@@ -7,6 +7,10 @@
 
 extern bool opt_selftest;     /* run the in-image self-tests and exit */
 
+#define OPT_SWAP_LEN 48
+/* `swap=`: auto (default), off, a disk name, or uuid:<uuid> (mm/swap_area.c). */
+extern char opt_swap[OPT_SWAP_LEN];
+
 /* Parse cmdline, apply console= and loglevel=, and report unknown keys and
  * rejected values (a rejected value keeps its default). */
 void options_parse(const char *cmdline);
