@@ -16,6 +16,7 @@
 #include "core/sched.h"
 #include "core/selftest.h"
 #include "core/vcpu.h"
+#include "drivers/blk.h"
 #include "drivers/lapic.h"
 #include "drivers/pci.h"
 #include "mm/mm.h"
@@ -73,6 +74,7 @@ void kmain(u32 magic, u32 info)
 	sched_init();
 	fpu_init();
 	pci_init();
+	blk_init();
 
 	if (opt_selftest)
 		platform_exit(selftest_run_all() ? 1 : 0);
