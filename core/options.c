@@ -4,7 +4,6 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "drivers/blk.h"
-#include "drivers/blk.h"
 #include "core/sched.h"
 
 bool opt_selftest;
@@ -26,8 +25,6 @@ static const struct cmdline_opt hv_options[] = {
 	{ .key = "swap", .type = OPT_STRING, .dest = opt_swap, .max = OPT_SWAP_LEN,
 	  .help = "swap area: auto (first marked disk, default), off, a disk name (vda, "
 		  "ata0-master), or uuid:<uuid>" },
-	{ .key = "swap_delay", .type = OPT_UINT, .dest = &blk_swap_delay_us, .max = 10000000,
-	  .help = "modelled latency added to every disk request, in microseconds (default 0)" },
 	{ .key = "swap_delay", .type = OPT_UINT, .dest = &blk_swap_delay_us, .max = 10000000,
 	  .help = "modelled latency added to every disk request, in microseconds (default 0)" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
