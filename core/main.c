@@ -20,6 +20,7 @@
 #include "drivers/lapic.h"
 #include "drivers/pci.h"
 #include "mm/mm.h"
+#include "mm/swap_area.h"
 
 static struct boot_info boot_info;
 
@@ -75,6 +76,7 @@ void kmain(u32 magic, u32 info)
 	fpu_init();
 	pci_init();
 	blk_init();
+	swap_area_init();
 
 	if (opt_selftest)
 		platform_exit(selftest_run_all() ? 1 : 0);
