@@ -5,7 +5,7 @@
 # around this script kills the emulator itself.
 #
 # usage: boot.sh [-s SERIAL] [-l EMULOG] [-w WORKDIR] [-a tcg|kvm] [-c BOCHS_CPU]
-#                PLATFORM IMAGE [CMDLINE...]
+#                [-d ide|virtio:FILE]... PLATFORM IMAGE [CMDLINE...]
 #   PLATFORM  qemu-bios | qemu-uefi (IMAGE is an ISO), qemu-kernel (IMAGE is
 #             the ELF, booted by QEMU's Multiboot 1 loader with CMDLINE),
 #             bochs-intel | bochs-sandybridge | bochs-ryzen (IMAGE is an ISO)
@@ -15,22 +15,26 @@
 #   -a ACCEL  QEMU accelerator: tcg (default; -cpu qemu64,+svm,+npt) or
 #             kvm (-enable-kvm -cpu host)
 #   -c MODEL  Bochs CPU model instead of the platform's default
+#   -d IF:FILE attach raw disk image FILE (repeatable, in order): ide (QEMU
+#             PIIX IDE / Bochs ata0-master, ata0-slave, ata1-slave; the CD is
+#             ata1-master) or virtio (QEMU virtio-blk-pci; not on Bochs)
 # Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
 # BOCHS_TERM=1 connects the Bochs UART to the terminal for input as well.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-serial='' emulog='' workdir='' accel=tcg bochs_cpu=''
+serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=()
 
-usage() { sed -n '7,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-while getopts "s:l:w:a:c:h" opt; do
+while getopts "s:l:w:a:c:d:h" opt; do
 	case $opt in
 	s) serial=$OPTARG ;;
 	l) emulog=$OPTARG ;;
 	w) workdir=$OPTARG ;;
 	a) accel=$OPTARG ;;
 	c) bochs_cpu=$OPTARG ;;
+	d) disks+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -46,6 +50,41 @@ mkdir -p "$workdir"
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+
+# QEMU arguments for the -d disks: IDE units 0, 1, 3 (unit 2, the secondary
+# master, is the CD), virtio-blk PCI functions in order.
+# shellcheck disable=SC2054  # commas inside QEMU option values
+qemu_disk_args() {
+	local d file n=0 ide=(0 1 3) nide=0
+	for d in "${disks[@]}"; do
+		file=${d#*:}
+		[ -f "$file" ] || { echo "boot.sh: disk image $file not found" >&2; exit 1; }
+		case ${d%%:*} in
+		ide)
+			[ $nide -lt 3 ] || { echo "boot.sh: at most 3 IDE disks" >&2; exit 2; }
+			qargs+=(-drive "file=$file,format=raw,if=ide,index=${ide[nide]}")
+			nide=$((nide + 1)) ;;
+		virtio)
+			qargs+=(-drive "file=$file,format=raw,if=none,id=disk$n"
+				-device "virtio-blk-pci,drive=disk$n") ;;
+		*) echo "boot.sh: unknown disk interface in '$d' (ide or virtio)" >&2; exit 2 ;;
+		esac
+		n=$((n + 1))
+	done
+}
+
+# Bochs configuration lines for the -d disks (flat images, IDE only).
+bochs_disk_lines() {
+	local d file slots=(ata0-master ata0-slave ata1-slave) n=0
+	for d in "${disks[@]}"; do
+		file=${d#*:}
+		[ -f "$file" ] || { echo "boot.sh: disk image $file not found" >&2; exit 1; }
+		[ "${d%%:*}" = ide ] || { echo "boot.sh: Bochs has no ${d%%:*} disks (IDE only)" >&2; exit 2; }
+		[ $n -lt 3 ] || { echo "boot.sh: at most 3 IDE disks beside the CD" >&2; exit 2; }
+		echo "${slots[n]}: type=disk, path=$file, mode=flat"
+		n=$((n + 1))
+	done
+}
 
 # shellcheck disable=SC2054  # commas inside QEMU option values
 run_qemu() {
@@ -74,6 +113,9 @@ run_qemu() {
 	qemu-kernel)
 		args+=(-kernel "$image" -append "$cmdline") ;;
 	esac
+	local qargs=()
+	qemu_disk_args
+	args+=("${qargs[@]}")
 	# shellcheck disable=SC2086
 	exec "${args[@]}" ${QEMU_FLAGS:-}
 }
@@ -93,6 +135,7 @@ run_bochs() {
 	sed -e "s|@CPU@|$model|" -e "s|@ISO@|$image|" -e "s|@COM1@|$com1|" \
 		-e "s|@LOG@|${emulog:-$workdir/bochs.log}|" \
 		"$here/bochs/pagevisor.bxrc.in" >"$cfg"
+	bochs_disk_lines >>"$cfg"
 	# Debian's Bochs has its debugger built in and stops at a prompt before
 	# the first instruction: this file tells it to continue.
 	echo c >"$rc"

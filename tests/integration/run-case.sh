@@ -20,13 +20,14 @@ default_timeout=60
 global_rejects=('^PANIC')
 
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
-# c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[]. A key written
-# `key@platform:` applies to that platform only and overrides the plain key
-# (expect/reject/module/xfail/summary lines add up instead).
+# c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
+# c_unchanged[]. A key written `key@platform:` applies to that platform only
+# and overrides the plain key (expect/reject/module/xfail/summary/disk/
+# unchanged lines add up instead).
 parse_case() {
 	local file=$1 plat=$2 line key val kplat
 	local -A scalar=()
-	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=()
+	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -46,6 +47,8 @@ parse_case() {
 		module) c_modules+=("$val") ;;
 		xfail) c_xfail+=("$val") ;;
 		summary) c_summary+=("$val") ;;
+		disk) c_disks+=("$val") ;;
+		unchanged) c_unchanged+=("$val") ;;
 		cmdline | platforms | timeout)
 			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
 				scalar[$key]=$val
@@ -97,6 +100,58 @@ build_iso() {
 	flock "$BUILD/integration/$name/.lock" \
 		"$here/mkiso.sh" "${args[@]}" "$iso" "$elf" "${c_words[@]}" >&2 || return 1
 	echo "$iso"
+}
+
+# Create the case's disk images in $1 (a fresh directory per run) from the
+# `disk: NAME IF SPEC` lines and set disk_args (boot.sh -d options). SPEC:
+#   swap:SIZE     marked by the swap tool ($BUILD/tools/pvswap create)
+#   corrupt:SIZE  marked, then one header byte (offset 40, nslots) inverted
+#   raw:SIZE      random bytes (an unmarked disk)
+#   zero:SIZE     zeros (an unmarked, empty disk)
+# Print the reason and fail on a bad line or a failed tool.
+make_disks() {
+	local dir=$1 line name ifc spec kind size img tool="$BUILD/tools/pvswap"
+	disk_args=()
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for line in "${c_disks[@]}"; do
+		read -r name ifc spec <<<"$line"
+		kind=${spec%%:*} size=${spec#*:} img="$dir/$name.img"
+		case $ifc in ide | virtio) ;; *) echo "disk $name: interface '$ifc' is not ide or virtio"; return 1 ;; esac
+		case $kind in
+		swap | corrupt)
+			[ -x "$tool" ] || { echo "disk $name: $tool missing (make)"; return 1; }
+			"$tool" create "$img" "$size" --label "$name" >/dev/null 2>"$dir/$name.err" ||
+				{ echo "disk $name: pvswap failed: $(head -c 200 "$dir/$name.err")"; return 1; }
+			if [ "$kind" = corrupt ]; then
+				local b
+				b=$(od -An -tu1 -j40 -N1 "$img")
+				printf "\\x$(printf %02x $((b ^ 0xff)))" |
+					dd of="$img" bs=1 seek=40 conv=notrunc status=none
+			fi ;;
+		raw | zero)
+			local src=/dev/urandom
+			[ "$kind" = zero ] && src=/dev/zero
+			head -c "$(numfmt --from=iec "$size")" "$src" >"$img" 2>/dev/null ||
+				{ echo "disk $name: bad size '$size'"; return 1; } ;;
+		*) echo "disk $name: unknown image spec '$spec' (swap:, corrupt:, raw:, zero:)"; return 1 ;;
+		esac
+		sha256sum <"$img" | cut -d' ' -f1 >"$dir/$name.sum"
+		disk_args+=(-d "$ifc:$img")
+	done
+}
+
+# Fail (printing why) if a disk named by an `unchanged:` line differs from
+# the checksum taken when it was created.
+check_unchanged() {
+	local dir=$1 name
+	for name in "${c_unchanged[@]}"; do
+		[ -f "$dir/$name.sum" ] || { echo "unchanged: no disk named '$name'"; return 1; }
+		if [ "$(sha256sum <"$dir/$name.img" | cut -d' ' -f1)" != "$(cat "$dir/$name.sum")" ]; then
+			echo "disk $name was modified (sha256 differs from before the run)"
+			return 1
+		fi
+	done
 }
 
 # Serial output as judged: carriage returns and ANSI escape sequences (GRUB,
@@ -180,7 +235,7 @@ run_pair() {
 		exit 2
 	fi
 	mkdir -p "$out" "$BUILD/results"
-	rm -f "$out/serial.log" "$out/serial.clean" "$out/emulator.log" "$out/emulator.out"
+	rm -f "$out/serial.log" "$out/serial.clean" "$out/emulator.log" "$out/emulator.out" "$out/disks.err"
 	limit=$(awk -v t="$c_timeout" -v s="${TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s + 0.5 }')
 
 	start=$(date +%s.%N)
@@ -192,11 +247,14 @@ run_pair() {
 	elif ! image=$(build_iso "$name" 2>"$out/mkiso.err"); then
 		reason="ISO build failed: $(last_lines "$out/mkiso.err" 2)"
 	fi
+	if [ -z "$reason" ] && ! make_disks "$out/disks" >"$out/disks.err"; then
+		reason=$(head -1 "$out/disks.err")
+	fi
 
 	if [ -z "$reason" ]; then
 		: >"$out/serial.log"
 		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" \
-			-l "$out/emulator.log" -w "$out" "$plat" "$image" "${c_words[@]}" \
+			-l "$out/emulator.log" -w "$out" "${disk_args[@]}" "$plat" "$image" "${c_words[@]}" \
 			>"$out/emulator.out" 2>&1 </dev/null
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
@@ -204,6 +262,8 @@ run_pair() {
 			reason="timeout after ${limit}s; last serial lines: $(last_lines "$out/serial.clean" 3)"
 		elif ! reason=$(judge "$out/serial.clean"); then
 			[ -s "$out/serial.clean" ] || reason="$reason; no serial output, emulator exit $rc: $(last_lines "$out/emulator.out" 2)"
+		elif ! reason=$(check_unchanged "$out/disks"); then
+			:
 		else
 			reason=
 		fi
