@@ -68,11 +68,13 @@ static bool dst_check(struct blk_dev *d, u64 first, u32 n)
 /*
  * Transfer disk pages [first, first + n) to or from pool[0..n) as requests
  * of `run` pages (the last may be shorter), all submitted before the first
- * wait, and check their status and the modelled latency.
+ * wait, and check their status and the modelled latency. Every submitted
+ * request is waited for, even after a failure, before the pool is reused.
  */
 static bool dst_transfer(struct blk_dev *d, u64 first, u32 n, u32 run, bool write)
 {
 	u32 nreq = 0;
+	bool ok = true;
 	u64 min_tsc = us_to_tsc(blk_swap_delay_us);
 
 	run = MIN(run, d->max_pages_per_cmd);
@@ -83,13 +85,23 @@ static bool dst_transfer(struct blk_dev *d, u64 first, u32 n, u32 run, bool writ
 					   .write = write, .frames = &pool[k], .done = dst_done,
 					   .ctx = q };
 		q->submit_tsc = rdtsc();
-		ST_CHECK(blk_submit(&q->req) == E_OK);
+		if (blk_submit(&q->req) != E_OK) {
+			pr_err("disk %s: request for page %lu refused", d->name, first + k);
+			ok = false;
+			break;
+		}
 	}
 	for (u32 i = 0; i < nreq; i++) {
-		ST_CHECK(blk_wait(&reqs[i].req) == E_OK);
-		ST_CHECK(reqs[i].done_tsc - reqs[i].submit_tsc >= min_tsc);
+		if (blk_wait(&reqs[i].req) != E_OK) {
+			pr_err("disk %s: %s of pages %lu+%u failed", d->name,
+			       write ? "write" : "read", reqs[i].req.page, reqs[i].req.npages);
+			ok = false;
+		} else if (reqs[i].done_tsc - reqs[i].submit_tsc < min_tsc) {
+			pr_err("disk %s: request completed before swap_delay", d->name);
+			ok = false;
+		}
 	}
-	return true;
+	return ok;
 }
 
 /* Write, clear, read back and compare pages [first, first + n). */

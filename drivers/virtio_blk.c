@@ -184,6 +184,19 @@ static void vblk_kill(struct vblk *v)
 	}
 }
 
+/* Complete slot s from its status byte (spec 5.2.6). */
+static void vblk_finish(struct vblk *v, u16 s)
+{
+	struct blk_req *r = v->slot_req[s];
+	u8 st = v->slot_mem[s].status;
+
+	v->slot_req[s] = NULL;
+	if (st != VIRTIO_BLK_S_OK)
+		pr_err("disk %s: %s of page %lu (%u pages) failed, status %u", v->blk.name,
+		       r->write ? "write" : "read", r->page, r->npages, st);
+	blk_hw_done(r, st == VIRTIO_BLK_S_OK ? E_OK : E_IO);
+}
+
 static void vblk_poll(struct blk_dev *d)
 {
 	struct vblk *v = d->priv;
@@ -201,8 +214,7 @@ static void vblk_poll(struct blk_dev *d)
 			pr_err("disk %s: device returned bad descriptor id %u", d->name, id);
 			continue;
 		}
-		blk_hw_done(v->slot_req[s], v->slot_mem[s].status == VIRTIO_BLK_S_OK ? E_OK : E_IO);
-		v->slot_req[s] = NULL;
+		vblk_finish(v, s);
 	}
 	now = rdtsc();
 	for (u16 s = 0; s < v->nslots; s++)

@@ -25,7 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=()
 
-usage() { sed -n '7,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while getopts "s:l:w:a:c:d:h" opt; do
 	case $opt in
@@ -58,7 +58,7 @@ qemu_disk_args() {
 	local d file n=0 ide=(0 1 3) nide=0
 	for d in "${disks[@]}"; do
 		file=${d#*:}
-		[ -f "$file" ] || { echo "boot.sh: disk image $file not found" >&2; exit 1; }
+		[ -f "${file##*:}" ] || { echo "boot.sh: disk image ${file##*:} not found" >&2; exit 1; }
 		case ${d%%:*} in
 		ide)
 			[ $nide -lt 3 ] || { echo "boot.sh: at most 3 IDE disks" >&2; exit 2; }
@@ -80,6 +80,7 @@ bochs_disk_lines() {
 		file=${d#*:}
 		[ -f "$file" ] || { echo "boot.sh: disk image $file not found" >&2; exit 1; }
 		[ "${d%%:*}" = ide ] || { echo "boot.sh: Bochs has no ${d%%:*} disks (IDE only)" >&2; exit 2; }
+		[[ $file != blkdebug:* ]] || { echo "boot.sh: blkdebug disks are QEMU only" >&2; exit 2; }
 		[ $n -lt 3 ] || { echo "boot.sh: at most 3 IDE disks beside the CD" >&2; exit 2; }
 		echo "${slots[n]}: type=disk, path=$file, mode=flat"
 		n=$((n + 1))

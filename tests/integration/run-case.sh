@@ -106,6 +106,8 @@ build_iso() {
 # `disk: NAME IF SPEC` lines and set disk_args (boot.sh -d options). SPEC:
 #   swap:SIZE     marked by the swap tool ($BUILD/tools/pvswap create)
 #   corrupt:SIZE  marked, then one header byte (offset 40, nslots) inverted
+#   faulty:SIZE   marked, attached through QEMU blkdebug: every request that
+#                 touches sector 80 (disk page 10) fails with EIO
 #   raw:SIZE      random bytes (an unmarked disk)
 #   zero:SIZE     zeros (an unmarked, empty disk)
 # Print the reason and fail on a bad line or a failed tool.
@@ -119,7 +121,7 @@ make_disks() {
 		kind=${spec%%:*} size=${spec#*:} img="$dir/$name.img"
 		case $ifc in ide | virtio) ;; *) echo "disk $name: interface '$ifc' is not ide or virtio"; return 1 ;; esac
 		case $kind in
-		swap | corrupt)
+		swap | corrupt | faulty)
 			[ -x "$tool" ] || { echo "disk $name: $tool missing (make)"; return 1; }
 			"$tool" create "$img" "$size" --label "$name" >/dev/null 2>"$dir/$name.err" ||
 				{ echo "disk $name: pvswap failed: $(head -c 200 "$dir/$name.err")"; return 1; }
@@ -134,10 +136,16 @@ make_disks() {
 			[ "$kind" = zero ] && src=/dev/zero
 			head -c "$(numfmt --from=iec "$size")" "$src" >"$img" 2>/dev/null ||
 				{ echo "disk $name: bad size '$size'"; return 1; } ;;
-		*) echo "disk $name: unknown image spec '$spec' (swap:, corrupt:, raw:, zero:)"; return 1 ;;
+		*) echo "disk $name: unknown image spec '$spec' (swap:, corrupt:, faulty:, raw:, zero:)"; return 1 ;;
 		esac
 		sha256sum <"$img" | cut -d' ' -f1 >"$dir/$name.sum"
-		disk_args+=(-d "$ifc:$img")
+		if [ "$kind" = faulty ]; then
+			printf '[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "80"\n' \
+				read_aio write_aio >"$dir/$name.blkdebug"
+			disk_args+=(-d "$ifc:blkdebug:$dir/$name.blkdebug:$img")
+		else
+			disk_args+=(-d "$ifc:$img")
+		fi
 	done
 }
 
