@@ -46,8 +46,13 @@ _Static_assert(sizeof(struct frame) == 16, "struct frame must be 16 bytes");
 #define FRAME_F_HEAP_SLAB  BIT(0)   /* slab page of one size class */
 #define FRAME_F_HEAP_BIG   BIT(1)   /* first page of a large block, data = pages */
 #define FRAME_F_HEAP_TAIL  BIT(2)   /* later page of a large block */
-/* flags bits for FRAME_GUEST frames (reverse map). */
+/* flags bits for FRAME_GUEST frames (docs/pager.md). Bits 0-3 are the
+ * pager's and the reverse map's, bits 4-7 the replacement policy's. */
+#define FRAME_F_DIRTY      BIT(0)   /* written since its swap copy (if any) was made */
+#define FRAME_F_PINNED     BIT(1)   /* under I/O or used by the hypervisor: no victim */
+#define FRAME_F_SWAPCACHE  BIT(2)   /* clean copy in the swap slot held by rmap aux */
 #define FRAME_F_RMAP_CHAIN BIT(3)   /* data points at a multi-mapper chain */
+#define FRAME_F_POLICY_MASK 0xf0u   /* mm/policy.c's own bits */
 
 #ifndef MEM_RANGE_DEFINED
 #define MEM_RANGE_DEFINED
