@@ -36,3 +36,4 @@ unit: unit-build
 	done
 
 .PHONY: unit-build
+UNIT_PURE_SRCS += mm/rmap.c mm/pagestate.c mm/tlbgen.c
