@@ -1,6 +1,6 @@
 /* Guest memory slots and demand allocation (see mm/gmem.h). RAM starts
  * unbacked; the first touch maps a zeroed host frame and records the leaf
- * that maps it in the frame descriptor (the reverse map of the pager issue).
+ * that maps it in the reverse map (mm/rmap.h).
  * The VGA hole maps one all-ones frame read-only; ROM pages appear zeroed
  * and read-only on first read. Writes to either are ignored by the caller. */
 #include "mm/gmem.h"
@@ -8,6 +8,7 @@
 #include "core/panic.h"
 #include "core/string.h"
 #include "mm/frame.h"
+#include "mm/rmap.h"
 
 #define GMEM_MAX_RAM (1ull << 46)
 
@@ -28,6 +29,7 @@ static int gmem_map_hole(struct gmem *g)
 	if (!frame_is_valid(g->ones_frame))
 		return E_NOMEM;
 	memset(hpa_to_ptr(g->ones_frame), 0xff, PAGE_SIZE);
+	frame_desc(g->ones_frame)->flags |= FRAME_F_PINNED;   /* shared, not reverse-mapped */
 	for (u64 a = GMEM_PC_LOW_RAM_END; a < GMEM_PC_HOLE_END; a += PAGE_SIZE) {
 		int rc = pt_map(g->tdp, a, g->ones_frame, PAGE_SIZE, PT_R);
 		if (rc < 0)
@@ -87,8 +89,10 @@ static void gmem_free_leaves(struct gmem *g, hpa_t table, int level)
 		hpa_t a = pt_entry_addr(g->tdp, e[i], leaf ? level : 1);
 		if (!leaf)
 			gmem_free_leaves(g, a, level - 1);
-		else if (a.v != g->ones_frame.v && level == 1)
+		else if (a.v != g->ones_frame.v && level == 1) {
+			rmap_clear(a);
 			frame_free(a);
+		}
 	}
 }
 
@@ -116,7 +120,7 @@ static int gmem_populate(struct gmem *g, gpa_t a, unsigned flags, hpa_t *out)
 	}
 	u64 *leaf = pt_walk(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), &level, false);
 	ASSERT(leaf && level == 1);
-	frame_desc(f)->data = ptr_to_hpa(leaf).v;
+	rmap_set(f, leaf);
 	if (flags & PT_W)
 		g->resident_pages++;
 	*out = f;
