@@ -6,6 +6,7 @@
 #include "core/idt.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "drivers/blk.h"
 #include "drivers/lapic.h"
 
 u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
@@ -57,6 +58,7 @@ static void sched_give_slice(struct vm *vm)
 	sched_slice_start();
 	while (vm->state == VM_RUNNING) {
 		enum exit_action a = vcpu_ops->run(&vm->vcpu);
+		blk_poll();     /* completions are driven from every exit and tick */
 		if (a == EXIT_KILL && vm->state == VM_RUNNING)
 			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
 		if (a == EXIT_YIELD || sched_slice_expired())
