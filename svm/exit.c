@@ -6,6 +6,7 @@
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/emulate.h"
+#include "core/fpu.h"
 #include "core/sched.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -132,6 +133,21 @@ static enum exit_action svm_exit_msr(struct vcpu *v, struct vmcb *vmcb, const ch
 	return svm_skip_insn(v, vmcb);
 }
 
+/* XSETBV (intercepted, APM Vol. 2 15.9: the CPU raises #UD without
+ * CR4.OSXSAVE and #GP at CPL > 0 before checking the intercept): ECX selects
+ * the XCR, EDX:EAX is the value. A value the FPU layer refuses is #GP(0) at
+ * the instruction (SDM Vol. 2C XSETBV). */
+static enum exit_action svm_exit_xsetbv(struct vcpu *v, struct vmcb *vmcb, const char *name)
+{
+	u64 val = (v->gprs.rdx << 32) | (u32)v->gprs.rax;
+	(void)name;
+	if (!emu_xsetbv(v, (u32)v->gprs.rcx, val)) {
+		svm_inject_exception(v, 13, true, 0);
+		return EXIT_RESUME;
+	}
+	return svm_skip_insn(v, vmcb);
+}
+
 /* Nested page fault: EXITINFO1 is a page-fault error code, EXITINFO2 the
  * guest-physical address (APM Vol. 2 15.25.6). */
 static enum exit_action svm_exit_npf(struct vcpu *v, struct vmcb *vmcb, const char *name)
@@ -200,7 +216,7 @@ static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_CLGI]     = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "clgi" },
 	[SVM_EXIT_SKINIT]   = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "skinit" },
 	[SVM_EXIT_INVLPGA]  = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "invlpga" },
-	[SVM_EXIT_XSETBV]   = { NULL, VMEXIT_K_OTHER, "xsetbv" },
+	[SVM_EXIT_XSETBV]   = { svm_exit_xsetbv, VMEXIT_K_OTHER, "xsetbv" },
 	[SVM_EXIT_NPF]      = { svm_exit_npf, VMEXIT_K_TDP_FAULT, "npf" },
 };
 

@@ -87,6 +87,7 @@ static int svm_cpu_enable(void)
 		return E_NOTSUP;
 	}
 	wrmsr(MSR_VM_HSAVE_PA, svm_cpu.hsave.v);
+	svm_msr_init();
 	svm_cpu.enabled = true;
 	pr_info("svm: enabled (hsave 0x%lx, %u ASIDs, NRIP %s, flush-by-ASID %s)",
 		svm_cpu.hsave.v, caps->nasids, caps->nrip_save ? "yes" : "no",
@@ -94,9 +95,40 @@ static int svm_cpu_enable(void)
 	return 0;
 }
 
+static inline u64 xgetbv0(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((u64)hi << 32) | lo;
+}
+
+/* QEMU 7.2 TCG ignores the XSETBV intercept (APM Vol. 2 15.9 requires it):
+ * the guest's XSETBV then changes the CPU's XCR0 without an exit. Take such
+ * a value over after the exit, through the same policy as an intercepted
+ * XSETBV; a value the policy refuses kills the guest, since the #GP it
+ * should have had can no longer be raised at the instruction. */
+static enum exit_action svm_sync_xcr0(struct vcpu *v)
+{
+	static bool told;
+	u64 hw;
+
+	if (!fpu_has_xsave() || (hw = xgetbv0()) == v->xcr0)
+		return EXIT_RESUME;
+	if (!told) {
+		pr_warn("svm: a guest XSETBV ran without the XSETBV intercept; XCR0 is "
+			"read back after each exit");
+		told = true;
+	}
+	if (emu_xsetbv(v, 0, hw))
+		return EXIT_RESUME;
+	vm_kill(v->vm, "XSETBV of XCR0 0x%lx ran unintercepted and is not allowed", hw);
+	return EXIT_KILL;
+}
+
 /* svm_ops.run: enter the guest once and dispatch its exit. RAX travels
  * through the VMCB (APM Vol. 2 15.5.1); TLB_CONTROL and EVENTINJ are one-shot
- * and cleared after the exit. */
+ * and cleared after the exit. FPU state, TSC_AUX and DR0-3 are loaded only
+ * when another vCPU ran last. */
 static enum exit_action svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm_vcpu(v);
@@ -105,12 +137,15 @@ static enum exit_action svm_run(struct vcpu *v)
 	svm_asid_prepare(v->vm, vmcb);
 	svm_event_before_entry(v);
 	fpu_enter_guest(v);
+	svm_switch_lazy_state(v);
 	vmcb->save.rax = v->gprs.rax;
 	svm_vmrun(&v->gprs, sv->vmcb_pa.v, svm_cpu.host_vmcb.v);
 	v->gprs.rax = vmcb->save.rax;
 	vmcb->ctl.tlb_control = VMCB_TLB_NOTHING;
 	vmcb->ctl.event_inj = 0;
 	svm_event_after_exit(v);
+	if (svm_sync_xcr0(v) == EXIT_KILL)
+		return EXIT_KILL;
 	return svm_handle_exit(v);
 }
 
@@ -127,6 +162,8 @@ const struct vcpu_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.flush_tdp = svm_flush_tdp,
 	.dump = svm_dump,
+	.msr_get = svm_msr_get,
+	.msr_set = svm_msr_set,
 };
 
 /* svm/entry.S addresses struct guest_gprs by these offsets. */

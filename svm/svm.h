@@ -15,6 +15,10 @@ struct vm;
 struct svm_vcpu {
 	struct vmcb *vmcb;        /* (c) guest VMCB, one page */
 	hpa_t vmcb_pa;            /* (c) its physical address for VMRUN */
+	/* State with no VMCB field, loaded when this vCPU is entered after
+	 * another one (svm/msr.c). */
+	u64 dr[4];                /* DR0-3, saved when another vCPU takes over */
+	u64 tsc_aux;              /* TSC_AUX (MSR 0xC0000103), read by RDTSCP */
 };
 
 /* Per-VM state, vm->arch. */
@@ -58,6 +62,13 @@ void svm_flush_tdp(struct vm *vm);
 void svm_asid_prepare(struct vm *vm, struct vmcb *vmcb);
 void svm_asid_flush(struct vm *vm);
 void svm_asid_release(struct vm *vm);
+
+/* msr.c */
+void svm_msr_init(void);
+void svm_switch_lazy_state(struct vcpu *v);
+void svm_lazy_forget(struct vcpu *v);
+u64 svm_msr_get(struct vcpu *v, enum guest_msr m);
+void svm_msr_set(struct vcpu *v, enum guest_msr m, u64 val);
 
 /* exit.c */
 enum exit_action svm_handle_exit(struct vcpu *v);

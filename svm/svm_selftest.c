@@ -7,6 +7,7 @@
 #include "core/cpufeat.h"
 #include "core/fpu.h"
 #include "core/log.h"
+#include "core/sched.h"
 #include "core/selftest.h"
 #include "core/string.h"
 #include "core/vm.h"
@@ -87,43 +88,58 @@ static int st_long_tables(struct gmem *g)
 	return gmem_write(g, gpa(0x12000), &pd, 8);
 }
 
+/* Fill the zeroed *vm (id and name may be preset) as a guest with `code` at ST_ENTRY, started with
+ * EAX/EBX from boot. Returns false (nothing left allocated) on failure. */
+static bool st_vm_init(struct vm *vm, const u8 *code, size_t len,
+		       const struct vcpu_boot_state *boot)
+{
+	if (!vm->id)
+		vm->id = 1;
+	if (!vm->name[0])
+		ksnprintf(vm->name, sizeof(vm->name), "svm-selftest");
+	vm->mem_size = ST_RAM;
+	vm->vcpu.vm = vm;
+	vdev_uart_init(&vm->uart, vm->name);
+	if (svm_ops.vm_init(vm) < 0)
+		return false;
+	if (gmem_init_pc(&vm->mem, &vm->tdp, vm->id, ST_RAM) < 0 ||
+	    gmem_write(&vm->mem, gpa(ST_ENTRY), code, len) < 0 ||
+	    fpu_vcpu_init(&vm->vcpu) < 0 ||
+	    svm_ops.vcpu_create(&vm->vcpu, boot) < 0) {
+		if (vm->vcpu.fpu_area)
+			fpu_vcpu_destroy(&vm->vcpu);
+		gmem_destroy(&vm->mem);
+		svm_ops.vm_destroy(vm);
+		return false;
+	}
+	vm->state = VM_RUNNING;
+	return true;
+}
+
 static struct vm *st_vm_create(const u8 *code, size_t len)
 {
 	struct vm *vm = kzalloc(sizeof(*vm));
 	struct vcpu_boot_state boot = { .eip = ST_ENTRY, .eax = 0x2badb002, .ebx = 0 };
 
-	if (!vm)
-		return NULL;
-	vm->id = 1;
-	ksnprintf(vm->name, sizeof(vm->name), "svm-selftest");
-	vm->mem_size = ST_RAM;
-	vm->vcpu.vm = vm;
-	vdev_uart_init(&vm->uart, vm->name);
-	if (svm_ops.vm_init(vm) < 0) {
+	if (vm && !st_vm_init(vm, code, len, &boot)) {
 		kfree(vm);
 		return NULL;
 	}
-	if (gmem_init_pc(&vm->mem, &vm->tdp, vm->id, ST_RAM) < 0 ||
-	    gmem_write(&vm->mem, gpa(ST_ENTRY), code, len) < 0 ||
-	    fpu_vcpu_init(&vm->vcpu) < 0 ||
-	    svm_ops.vcpu_create(&vm->vcpu, &boot) < 0) {
-		if (vm->vcpu.fpu_area)
-			fpu_vcpu_destroy(&vm->vcpu);
-		gmem_destroy(&vm->mem);
-		svm_ops.vm_destroy(vm);
-		kfree(vm);
-		return NULL;
-	}
-	vm->state = VM_RUNNING;
 	return vm;
 }
 
-static void st_vm_destroy(struct vm *vm)
+/* Undo st_vm_init. */
+static void st_vm_fini(struct vm *vm)
 {
 	svm_ops.vcpu_destroy(&vm->vcpu);
 	fpu_vcpu_destroy(&vm->vcpu);
 	gmem_destroy(&vm->mem);
 	svm_ops.vm_destroy(vm);
+}
+
+static void st_vm_destroy(struct vm *vm)
+{
+	st_vm_fini(vm);
 	kfree(vm);
 }
 
@@ -216,6 +232,149 @@ static bool svm_selftest_long_mode(void)
 	return ok;
 }
 
+#define ST_FLAG_RDTSCP  BIT(0)
+#define ST_FLAG_XSAVE   BIT(1)
+#define ST_FLAG_BAD_XCR BIT(2)
+#define CPUID_E1_EDX_RDTSCP BIT(27)
+
+extern const u8 svm_st_guest[], svm_st_guest_end[];
+
+/* Flags for svm/selftest_guest.S from what this CPU offers. */
+static u32 st_state_flags(void)
+{
+	u32 f = fpu_has_xsave() ? ST_FLAG_XSAVE : 0;
+	if (cpuid(0x80000001, 0).edx & CPUID_E1_EDX_RDTSCP)
+		f |= ST_FLAG_RDTSCP;
+	return f;
+}
+
+/* n zeroed VMs in one array (sched_run takes an array), vms[i] running the
+ * state guest with seed seeds[i] and flags; code[i] replaces it if set. */
+static struct vm *st_vms_create(size_t n, const u32 *seeds, u32 flags,
+				const u8 *code0, size_t len0)
+{
+	struct vm *vms = kzalloc(n * sizeof(*vms));
+	size_t i;
+
+	if (!vms)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct vcpu_boot_state boot = { .eip = ST_ENTRY, .eax = flags, .ebx = seeds[i] };
+		bool use0 = i == 0 && code0;
+		vms[i].id = (u32)(i + 1);
+		ksnprintf(vms[i].name, sizeof(vms[i].name), "svm-st%lu", i);
+		if (!st_vm_init(&vms[i], use0 ? code0 : svm_st_guest,
+				use0 ? len0 : (size_t)(svm_st_guest_end - svm_st_guest), &boot))
+			break;
+	}
+	if (i == n)
+		return vms;
+	while (i--)
+		st_vm_fini(&vms[i]);
+	kfree(vms);
+	return NULL;
+}
+
+static void st_vms_destroy(struct vm *vms, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		st_vm_fini(&vms[i]);
+	kfree(vms);
+}
+
+/* Two vCPUs take turns exit by exit: DR0-3, CR2, TSC_AUX (RDMSR and
+ * RDTSCP), LSTAR, KERNEL_GS_BASE, STAR, SYSENTER_EIP and XCR0 must stay each
+ * one's own (the guest checks them, status 0 = all kept). */
+static bool svm_selftest_state(void)
+{
+	static const u32 seeds[2] = { 0x11110000, 0x22220000 };
+	if (!st_have_svm())
+		return true;
+	struct vm *vms = st_vms_create(2, seeds, st_state_flags(), NULL, 0);
+	ST_CHECK(vms);
+	for (int i = 0; i < 2 * ST_MAX_EXITS; i++) {
+		struct vm *vm = &vms[i & 1];
+		if (vm->state == VM_RUNNING && svm_ops.run(&vm->vcpu) == EXIT_KILL)
+			break;
+	}
+	bool ok = true;
+	for (int i = 0; i < 2; i++) {
+		struct vm *vm = &vms[i];
+		if (vm->state == VM_DONE && vm->exit_status == 0 && vm->exits >= 40)
+			continue;
+		pr_err("svm selftest state: guest %d state %d status %d (failed check) exits %lu",
+		       i, vm->state, vm->exit_status, vm->exits);
+		ok = false;
+	}
+	pr_info("svm selftest state: flags 0x%x, exits %lu + %lu", st_state_flags(),
+		vms[0].exits, vms[1].exits);
+	st_vms_destroy(vms, 2);
+	return ok;
+}
+
+/* XSETBV of an invalid XCR0 (SSE without x87) raises #GP; with an empty IDT
+ * that ends the guest. Its XCR0 stays the valid value set before. */
+static bool svm_selftest_xsetbv_gp(void)
+{
+	static const u32 seed = 0x33330000;
+	if (!st_have_svm())
+		return true;
+	if (!fpu_has_xsave()) {
+		pr_info("svm selftest xsetbv: no XSAVE, skipped");
+		return true;
+	}
+	struct vm *vms = st_vms_create(1, &seed, ST_FLAG_XSAVE | ST_FLAG_BAD_XCR, NULL, 0);
+	ST_CHECK(vms);
+	enum exit_action a = st_run(vms);
+	bool ok = a == EXIT_KILL && vms->state == VM_KILLED && vms->vcpu.xcr0 == 3;
+	if (!ok)
+		pr_err("svm selftest xsetbv: action %d state %d status %d xcr0 %lx", a,
+		       vms->state, vms->exit_status, vms->vcpu.xcr0);
+	st_vms_destroy(vms, 1);
+	return ok;
+}
+
+static struct vm *st_first_ended;
+
+static void st_ended(struct vm *vm)
+{
+	if (!st_first_ended)
+		st_first_ended = vm;
+}
+
+/* A guest in an endless loop (first in line) is preempted by the slice
+ * timer: the guest after it finishes first, the spinner ends by timeout=
+ * after several slices, each ended by an INTR exit. */
+static bool svm_selftest_preempt(void)
+{
+	static const u8 spin[] = { 0xeb, 0xfe };        /* jmp . */
+	static const u32 seeds[2] = { 0, 0x44440000 };
+	if (!st_have_svm())
+		return true;
+	struct vm *vms = st_vms_create(2, seeds, 0, spin, sizeof(spin));
+	ST_CHECK(vms);
+	u64 ticks = sched_ticks;
+	vms[0].timeout_ms = 100;
+	st_first_ended = NULL;
+	sched_run(vms, 2, st_ended);
+	bool ok = st_first_ended == &vms[1] && vms[1].state == VM_DONE &&
+		  vms[1].exit_status == 0 && vms[0].state == VM_KILLED &&
+		  vms[0].slices >= 2 && vms[0].exits_by_kind[VMEXIT_K_INTR] >= vms[0].slices - 1;
+	pr_info("svm selftest preempt: spin %lu slices, %lu exits (%lu intr), %lu ticks; "
+		"other guest %lu slices, %lu exits", vms[0].slices, vms[0].exits,
+		vms[0].exits_by_kind[VMEXIT_K_INTR], sched_ticks - ticks, vms[1].slices,
+		vms[1].exits);
+	if (!ok)
+		pr_err("svm selftest preempt: first ended %s, states %d %d, status %d",
+		       st_first_ended ? st_first_ended->name : "none", vms[0].state,
+		       vms[1].state, vms[1].exit_status);
+	st_vms_destroy(vms, 2);
+	return ok;
+}
+
 SELFTEST("svm: cpuid, msr, io, npf, exit port", svm_selftest_basic);
+SELFTEST("svm: DR0-3, CR2, TSC_AUX, syscall MSRs, XCR0 per vCPU", svm_selftest_state);
+SELFTEST("svm: invalid XSETBV raises #GP", svm_selftest_xsetbv_gp);
+SELFTEST("svm: endless loop preempted by the slice timer", svm_selftest_preempt);
 SELFTEST("svm: vmmcall #UD, triple fault kills", svm_selftest_vmmcall);
 SELFTEST("svm: 32-bit to long mode, EFER.SVME hidden", svm_selftest_long_mode);

@@ -96,12 +96,14 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot_state *boot)
 	return 0;
 }
 
-/* svm_ops.vcpu_destroy: free the VMCB. */
+/* svm_ops.vcpu_destroy: free the VMCB; the CPU's DR0-3/TSC_AUX no longer
+ * belong to v. */
 void svm_vcpu_destroy(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm_vcpu(v);
 	if (!sv)
 		return;
+	svm_lazy_forget(v);
 	frame_free(sv->vmcb_pa);
 	kfree(sv);
 	v->arch = NULL;
