@@ -135,11 +135,12 @@ static void cpu_setup(void)
 		return;
 	}
 	v = rt_try(avx_enable, NULL);
+	u64 xcr0 = v < 0 ? xgetbv0() : 0;
 	rt_cpuid(1, 0, r);
-	feat.avx_on = v < 0 && xgetbv0() == XCR0_X87_SSE_AVX;
+	feat.avx_on = xcr0 == XCR0_X87_SSE_AVX;
 	rt_report(feat.avx_on && (r[2] >> 27 & 1),
-		  "state: CR4.OSXSAVE and XCR0 = 7 (vector %d, CPUID.1:ECX.OSXSAVE %u)",
-		  v, r[2] >> 27 & 1);
+		  "state: CR4.OSXSAVE and XCR0 = 7 (vector %d, XGETBV 0x%lx, CPUID.1:ECX.OSXSAVE %u)",
+		  v, xcr0, r[2] >> 27 & 1);
 }
 
 /* Write every present kind and read it straight back. */

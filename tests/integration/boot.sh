@@ -6,14 +6,14 @@
 #
 # usage: boot.sh [-s SERIAL] [-l EMULOG] [-w WORKDIR] [-a tcg|kvm] [-c BOCHS_CPU]
 #                [-d ide|virtio:FILE]... PLATFORM IMAGE [CMDLINE...]
-#   PLATFORM  qemu-bios | qemu-uefi (IMAGE is an ISO), qemu-kernel (IMAGE is
+#   PLATFORM  qemu-bios | qemu-avx | qemu-uefi (IMAGE is an ISO), qemu-kernel (IMAGE is
 #             the ELF, booted by QEMU's Multiboot 1 loader with CMDLINE),
 #             bochs-intel | bochs-sandybridge | bochs-ryzen (IMAGE is an ISO)
 #   -s FILE   serial console into FILE (default: the terminal)
 #   -l FILE   emulator log (QEMU -D with guest_errors,cpu_reset; Bochs log)
 #   -w DIR    directory for generated files (OVMF variables, bochsrc)
-#   -a ACCEL  QEMU accelerator: tcg (default; -cpu qemu64,+svm,+npt) or
-#             kvm (-enable-kvm -cpu host)
+#   -a ACCEL  QEMU accelerator: tcg (default; -cpu qemu64,+svm,+npt; qemu-avx
+#             adds +xsave,+xsaveopt,+avx,+avx2) or kvm (-enable-kvm -cpu host)
 #   -c MODEL  Bochs CPU model instead of the platform's default
 #   -d IF:FILE attach raw disk image FILE (repeatable, in order): ide (QEMU
 #             PIIX IDE / Bochs ata0-master, ata0-slave, ata1-slave; the CD is
@@ -92,7 +92,7 @@ run_qemu() {
 	local args=(qemu-system-x86_64 -m 512 -display none -no-reboot
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 	case $accel in
-	tcg) args+=(-accel tcg -cpu qemu64,+svm,+npt) ;;
+	tcg) args+=(-accel tcg -cpu "$(qemu_tcg_cpu)") ;;
 	kvm) args+=(-enable-kvm -cpu host) ;;
 	*) echo "boot.sh: unknown accelerator '$accel' (tcg or kvm)" >&2; exit 2 ;;
 	esac
@@ -103,7 +103,7 @@ run_qemu() {
 	fi
 	[ -n "$emulog" ] && args+=(-d guest_errors,cpu_reset -D "$emulog")
 	case $platform in
-	qemu-bios)
+	qemu-bios | qemu-avx)
 		args+=(-cdrom "$image") ;;
 	qemu-uefi)
 		# OVMF writes its variable store: every run gets a fresh copy.
@@ -119,6 +119,16 @@ run_qemu() {
 	args+=("${qargs[@]}")
 	# shellcheck disable=SC2086
 	exec "${args[@]}" ${QEMU_FLAGS:-}
+}
+
+# The TCG CPU: qemu-avx adds XSAVE and AVX/AVX2, which QEMU 7.2 TCG
+# implements. +xsaveopt is not for the guests: without it QEMU 7.2 TCG hangs
+# on the MOV to CR4 that sets OSXSAVE (seen here; hermit-os/kernel#273).
+qemu_tcg_cpu() {
+	case $platform in
+	qemu-avx) echo qemu64,+svm,+npt,+xsave,+xsaveopt,+avx,+avx2 ;;
+	*) echo qemu64,+svm,+npt ;;
+	esac
 }
 
 run_bochs() {
@@ -152,7 +162,7 @@ run_bochs() {
 }
 
 case $platform in
-qemu-bios | qemu-uefi | qemu-kernel) run_qemu ;;
+qemu-bios | qemu-avx | qemu-uefi | qemu-kernel) run_qemu ;;
 bochs-intel) run_bochs corei7_haswell_4770 ;;
 bochs-sandybridge) run_bochs corei7_sandy_bridge_2600k ;;
 bochs-ryzen) run_bochs ryzen ;;

@@ -21,13 +21,15 @@ global_rejects=('^PANIC')
 
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
-# c_unchanged[]. A key written `key@platform:` applies to that platform only
-# and overrides the plain key (expect/reject/module/xfail/summary/disk/
-# unchanged lines add up instead).
+# c_unchanged[], c_order[]. A key written `key@platform:` applies to that
+# platform only and overrides the plain key (expect/reject/module/xfail/
+# summary/disk/unchanged/order lines add up instead). c_isovar names the
+# platform when a module@ or cmdline@ line applied (its own ISO then).
 parse_case() {
 	local file=$1 plat=$2 line key val kplat
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
+	c_order=() c_isovar=
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -41,6 +43,7 @@ parse_case() {
 			key=${key%%@*}
 			[ "$kplat" = "$plat" ] || continue
 		fi
+		[ -n "$kplat" ] && [[ $key == module || $key == cmdline ]] && c_isovar=$kplat
 		case $key in
 		expect) c_expect+=("$val") ;;
 		reject) c_reject+=("$val") ;;
@@ -49,6 +52,7 @@ parse_case() {
 		summary) c_summary+=("$val") ;;
 		disk) c_disks+=("$val") ;;
 		unchanged) c_unchanged+=("$val") ;;
+		order) c_order+=("$val") ;;
 		cmdline | platforms | timeout)
 			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
 				scalar[$key]=$val
@@ -89,10 +93,11 @@ list_pairs() {
 }
 
 # Build (or refresh) the ISO of case $1 for the parsed settings. Runs of one
-# case on several platforms share the ISO; the lock keeps parallel runs from
-# building it twice at once.
+# case on several platforms share the ISO (a platform with module@/cmdline@
+# lines gets pagevisor-<platform>.iso); the lock keeps parallel runs from
+# building one twice at once.
 build_iso() {
-	local name=$1 iso="$BUILD/integration/$1/pagevisor.iso" m args=()
+	local name=$1 iso="$BUILD/integration/$1/pagevisor${c_isovar:+-$c_isovar}.iso" m args=()
 	mkdir -p "$BUILD/integration/$name"
 	for m in "${c_modules[@]}"; do
 		args+=(-m "$BUILD/$m")
@@ -222,7 +227,31 @@ judge() {
 			return 1
 		fi
 	done
+	for re in "${c_order[@]}"; do
+		n=$(order_check "$log" "$re") || { echo "$n"; return 1; }
+	done
 	return 0
+}
+
+# An `order: RE1 => RE2 [=> RE3...]` line: the first line matching each
+# regex exists and comes after the first line matching the one before it.
+order_check() {
+	local log=$1 spec=$2 re prev='' line last=0 n
+	while [ -n "$spec" ]; do
+		re=${spec%% => *}
+		[ "$re" = "$spec" ] && spec='' || spec=${spec#* => }
+		n=$(grep -En -m1 -- "$re" "$log" | cut -d: -f1)
+		if [ -z "$n" ]; then
+			echo "order: /$re/ not found"
+			return 1
+		fi
+		if [ "$n" -le "$last" ]; then
+			line=$(sed -n "${n}p" "$log" | cut -c1-100)
+			echo "order: /$re/ (line $n: $line) does not come after /$prev/ (line $last)"
+			return 1
+		fi
+		prev=$re last=$n
+	done
 }
 
 last_lines() {
