@@ -218,6 +218,19 @@ static enum exit_action vmx_handle_exit(struct vcpu *v, u32 reason)
 	return e->fn(v, reason);
 }
 
+/* Kill v for a failed entry, naming the first broken rule the software
+ * checks find (entry_report.c) before the VMCS dump. */
+static enum exit_action vmx_entry_kill(struct vcpu *v, const char *what)
+{
+	const char *rule = vmx_entry_explain(v);
+	vmx_dump(v);
+	if (rule)
+		vm_kill(v->vm, "VM entry failed: %s", rule);
+	else
+		vm_kill(v->vm, "VM entry failed: %s", what);
+	return EXIT_KILL;
+}
+
 /* VM entry failed after the checks of the VMX controls and host state
  * (SDM Vol. 3C 27.8): exit reason with bit 31 set. */
 static enum exit_action vmx_entry_failed(struct vcpu *v, u32 reason)
@@ -229,11 +242,9 @@ static enum exit_action vmx_entry_failed(struct vcpu *v, u32 reason)
 	};
 	u32 basic = EXIT_REASON_BASIC(reason);
 	const char *name = basic < ARRAY_SIZE(why) && why[basic] ? why[basic] : "unknown";
-	u64 qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
-	vmx_dump(v);
-	vm_kill(v->vm, "VM entry failed: exit reason 0x%x (%u, %s), qualification 0x%lx",
-		reason, basic, name, qual);
-	return EXIT_KILL;
+	pr_warn("guest %s: VM entry failed: exit reason 0x%x (%u, %s), qualification 0x%lx",
+		v->vm->name, reason, basic, name, vmcs_read(VMCS_EXIT_QUALIFICATION));
+	return vmx_entry_kill(v, name);
 }
 
 /* VMLAUNCH/VMRESUME itself failed (SDM Vol. 3C 31.2, 31.4). */
@@ -245,10 +256,9 @@ static enum exit_action vmx_entry_insn_failed(struct vcpu *v, int rc)
 		return EXIT_KILL;
 	}
 	u32 err = (u32)vmcs_read(VMCS_INSN_ERROR);
-	vmx_dump(v);
-	vm_kill(v->vm, "%s failed: VM-instruction error %u (%s)", insn, err,
+	pr_warn("guest %s: %s failed: VM-instruction error %u (%s)", v->vm->name, insn, err,
 		vmx_insn_error_name(err));
-	return EXIT_KILL;
+	return vmx_entry_kill(v, vmx_insn_error_name(err));
 }
 
 /* vmx_ops.run: enter the guest once and handle its exit. */
@@ -257,6 +267,7 @@ enum exit_action vmx_run(struct vcpu *v)
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	vmx_vmcs_load(v);
 	vmx_event_before_entry(v);
+	vmx_switch_before_entry(v);
 	fpu_enter_guest(v);
 	int rc = vmx_enter(&v->gprs, &x->cr2, x->launched);
 	if (rc)

@@ -150,8 +150,7 @@ static void vmcs_setup_host(void)
 	vmcs_write(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_SYSENTER_ESP));
 	vmcs_write(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_SYSENTER_EIP));
 	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
-	if (vmx_ctl.exit & EXIT_LOAD_PAT)
-		vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write(VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_stub);
 }
 
@@ -221,6 +220,7 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot_state *boot)
 	vmcs_setup_guest(boot);
 	v->gprs = (struct guest_gprs){ .rax = boot->eax, .rbx = boot->ebx };
 	v->event_pending = false;
+	vmx_switch_init(v);
 	return 0;
 }
 
@@ -231,6 +231,7 @@ void vmx_vcpu_destroy(struct vcpu *v)
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	if (!x)
 		return;
+	vmx_switch_forget(v);
 	vmcs_clear(x->vmcs);
 	frame_free(x->vmcs);
 	kfree(x);

@@ -34,7 +34,7 @@
 #define VMCS_GUEST_DEBUGCTL       0x2802
 #define VMCS_GUEST_PAT            0x2804
 #define VMCS_GUEST_EFER           0x2806
-#define VMCS_GUEST_PDPTE0         0x280a
+#define VMCS_GUEST_PDPTE0         0x280a   /* + 2 * n, n = 0..3 */
 #define VMCS_HOST_PAT             0x2c00
 #define VMCS_HOST_EFER            0x2c02
 
@@ -114,19 +114,31 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 /* Pin-based controls (25.6.1). */
 #define PIN_EXT_INTR_EXIT   BIT(0)
 #define PIN_NMI_EXIT        BIT(3)
+#define PIN_VIRTUAL_NMIS    BIT(5)
+#define PIN_PREEMPT_TIMER   BIT(6)
 /* Primary processor-based controls (25.6.2). */
 #define PROC_HLT_EXIT       BIT(7)
 #define PROC_CR3_LOAD_EXIT  BIT(15)
 #define PROC_CR3_STORE_EXIT BIT(16)
 #define PROC_CR8_LOAD_EXIT  BIT(19)
 #define PROC_CR8_STORE_EXIT BIT(20)
+#define PROC_TPR_SHADOW     BIT(21)
+#define PROC_NMI_WINDOW     BIT(22)
+#define PROC_MOV_DR_EXIT    BIT(23)
 #define PROC_UNCOND_IO_EXIT BIT(24)
+#define PROC_USE_IO_BITMAPS BIT(25)
+#define PROC_MTF            BIT(27)
 #define PROC_USE_MSR_BITMAP BIT(28)
 #define PROC_SECONDARY      BIT(31)
 /* Secondary processor-based controls (25.6.2, table 25-7). */
+#define PROC2_APIC_ACCESS   BIT(0)
 #define PROC2_EPT           BIT(1)
+#define PROC2_RDTSCP        BIT(3)
+#define PROC2_X2APIC        BIT(4)
 #define PROC2_VPID          BIT(5)
 #define PROC2_UNRESTRICTED  BIT(7)
+#define PROC2_APIC_REG_VIRT BIT(8)
+#define PROC2_VIRT_INTR     BIT(9)
 /* VM-exit controls (25.7.1). */
 #define EXIT_SAVE_DEBUG     BIT(2)
 #define EXIT_HOST_64BIT     BIT(9)
@@ -134,9 +146,12 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define EXIT_LOAD_PAT       BIT(19)
 #define EXIT_SAVE_EFER      BIT(20)
 #define EXIT_LOAD_EFER      BIT(21)
+#define EXIT_SAVE_PREEMPT   BIT(22)
 /* VM-entry controls (25.8.1). */
 #define ENTRY_LOAD_DEBUG    BIT(2)
 #define ENTRY_IA32E_GUEST   BIT(9)
+#define ENTRY_SMM           BIT(10)
+#define ENTRY_DUAL_MONITOR  BIT(11)
 #define ENTRY_LOAD_PAT      BIT(14)
 #define ENTRY_LOAD_EFER     BIT(15)
 
@@ -152,10 +167,13 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define INTR_TYPE_SW_INTR     4
 #define INTR_TYPE_PRIV_SW_EXC 5
 #define INTR_TYPE_SW_EXC      6
+#define INTR_TYPE_OTHER       7
 
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI    BIT(0)
 #define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_SMI    BIT(2)
+#define INTERRUPTIBILITY_NMI    BIT(3)
 
 /* Exit reason field (28.2.1): basic reason and the entry-failure flag. */
 #define EXIT_REASON_BASIC(r)   ((r) & 0xffff)

@@ -74,6 +74,9 @@ static void dump_regs(struct vcpu *v)
 	kprintf("  efer %016lx pat %016lx dr7 %016lx debugctl %lx\n",
 		vmcs_read(VMCS_GUEST_EFER), vmcs_read(VMCS_GUEST_PAT),
 		vmcs_read(VMCS_GUEST_DR7), vmcs_read(VMCS_GUEST_DEBUGCTL));
+	kprintf("  dr0 %lx dr1 %lx dr2 %lx dr3 %lx  lstar %lx kernel-gs %lx\n",
+		vmx_dr_get(v, 0), vmx_dr_get(v, 1), vmx_dr_get(v, 2), vmx_dr_get(v, 3),
+		vmx_msr_get(v, GMSR_LSTAR), vmx_msr_get(v, GMSR_KERNEL_GS_BASE));
 }
 
 static void dump_state_and_controls(void)

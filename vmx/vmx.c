@@ -88,7 +88,10 @@ static int vmx_control(const char *name, u32 msr, u32 want, u32 opt, u32 *out)
 
 /* Every port and MSR access exits (unconditional I/O exiting, an all-ones
  * MSR bitmap); CR8 moves exit so a guest never writes the host's TPR
- * (SDM Vol. 3C 26.1.3: without a TPR shadow MOV to CR8 reaches the APIC). */
+ * (SDM Vol. 3C 26.1.3: without a TPR shadow MOV to CR8 reaches the APIC).
+ * The guest PAT lives in the VMCS (load/save PAT, offered by every CPU
+ * with EPT); "enable RDTSCP" is taken where offered, since without it
+ * RDTSCP is #UD in the guest (25.6.2) while CPUID may show it. */
 static int vmx_controls_init(const struct vmx_caps *c)
 {
 	bool t = c->true_ctls;   /* IA32_VMX_BASIC[55] (A.1) */
@@ -101,19 +104,22 @@ static int vmx_controls_init(const struct vmx_caps *c)
 			  PROC_USE_MSR_BITMAP | PROC_SECONDARY | PROC_CR8_LOAD_EXIT |
 			  PROC_CR8_STORE_EXIT, 0, &vmx_ctl.proc);
 	rc |= vmx_control("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
-			  PROC2_EPT | PROC2_UNRESTRICTED, PROC2_VPID, &vmx_ctl.proc2);
+			  PROC2_EPT | PROC2_UNRESTRICTED, PROC2_VPID | PROC2_RDTSCP, &vmx_ctl.proc2);
 	rc |= vmx_control("VM-exit", t ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			  MSR_IA32_VMX_EXIT_CTLS, EXIT_SAVE_DEBUG | EXIT_HOST_64BIT |
-			  EXIT_SAVE_EFER | EXIT_LOAD_EFER, EXIT_SAVE_PAT | EXIT_LOAD_PAT, &vmx_ctl.exit);
+			  EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT, 0,
+			  &vmx_ctl.exit);
 	rc |= vmx_control("VM-entry", t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
-			  MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, ENTRY_LOAD_PAT,
-			  &vmx_ctl.entry);
+			  MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+			  0, &vmx_ctl.entry);
 	if (rc)
 		return E_NOTSUP;
 	/* The guest starts in 32-bit mode; vmx_sync_ia32e() sets it later. */
 	vmx_ctl.entry &= ~ENTRY_IA32E_GUEST;
 	if (!c->vpid || !c->invvpid || (!c->invvpid_single && !c->invvpid_all))
 		vmx_ctl.proc2 &= ~PROC2_VPID;
+	vmx_ctl.tsc_aux = cpuid(0x80000000u, 0).eax >= 0x80000001u &&
+			  (cpuid(0x80000001u, 0).edx & BIT(27));    /* RDTSCP */
 	return 0;
 }
 
@@ -203,4 +209,6 @@ const struct vcpu_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.flush_tdp = vmx_flush_tdp,
 	.dump = vmx_dump,
+	.msr_get = vmx_msr_get,
+	.msr_set = vmx_msr_set,
 };

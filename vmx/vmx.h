@@ -17,6 +17,7 @@ struct vmx_controls {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 cr0_mask, cr4_mask;   /* guest/host masks: bits VMX forces */
 	hpa_t msr_bitmap;         /* 4 KiB of ones: every MSR access exits */
+	bool tsc_aux;             /* the host has RDTSCP, hence IA32_TSC_AUX */
 };
 
 /* Per-VM VMX state (vm->arch). */
@@ -34,6 +35,10 @@ struct vmx_vcpu {
 	bool inject;              /* inject_exception queued an event */
 	u32 inject_info;          /* its VM-entry interruption information */
 	u32 inject_error;
+	/* State VMX does not switch, in the CPU while this vCPU is the one
+	 * that ran last (vcpu_switch.c); valid here otherwise. */
+	u64 dr[4], dr6;
+	u64 msr[GMSR_NR];         /* STAR LSTAR CSTAR SFMASK KERNEL_GS_BASE TSC_AUX */
 };
 
 extern struct vmx_controls vmx_ctl;
@@ -68,6 +73,25 @@ void vmx_flush_tdp(struct vm *vm);
 void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 void vmx_event_before_entry(struct vcpu *v);
 void vmx_event_after_exit(struct vcpu *v);
+
+/* vcpu_switch.c: lazy switching of DR0-3/DR6 and the MSRs outside the
+ * VMCS. vmx_switch_init sets reset values in a new vCPU; before_entry loads
+ * v's values when another vCPU ran last on this CPU; forget drops a vCPU
+ * being destroyed. vmx_dr_get reads guest DRn (0-3). */
+void vmx_switch_init(struct vcpu *v);
+void vmx_switch_before_entry(struct vcpu *v);
+void vmx_switch_forget(struct vcpu *v);
+u64 vmx_dr_get(struct vcpu *v, int n);
+u64 vmx_msr_get(struct vcpu *v, enum guest_msr m);
+void vmx_msr_set(struct vcpu *v, enum guest_msr m, u64 val);
+
+/* entry_report.c: snapshot v's VMCS and the capability MSRs for the
+ * software entry checks (vmx/entry_check.h); explain a failed entry by
+ * printing every failing check. Returns the first one's name, or NULL
+ * when the software checks find nothing. */
+struct vmx_check_input;
+void vmx_check_snapshot(struct vcpu *v, struct vmx_check_input *in);
+const char *vmx_entry_explain(struct vcpu *v);
 
 /* exit.c */
 enum exit_action vmx_run(struct vcpu *v);
