@@ -76,7 +76,8 @@ bool pagestate_transition_ok(enum pagestate from, enum pagestate to);
  * success; false if the entry was not *expected, which then holds the
  * current value (the caller re-decides: the CPU set A/D, or another CPU won).
  */
-bool pagestate_replace(const struct pt_format *fmt, u64 *leaf, u64 *expected, u64 new);
+bool pagestate_replace(const struct pt_format *fmt, u64 *leaf, u64 *expected,
+		       u64 new) __must_check;
 
 /* The action a fault on a page in state s calls for. */
 enum pagestate_fault pagestate_fault_action(enum pagestate s);
