@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "core/vdev/uart.h"
+#include "mm/pager.h"
 
 #define EXIT_PORT 0xf4
 #define UD_VECTOR 6
@@ -228,15 +229,21 @@ enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch
 			gpa.v, rip);
 		return EXIT_KILL;
 	}
-	switch (gmem_fault(&vm->mem, gpa, write)) {
-	case GMEM_FAULT_FIXED:
+	switch (pager_fault(vm, gpa, write)) {
+	case PAGER_FIXED:
 		return EXIT_RESUME;
-	case GMEM_FAULT_IGNORE:
+	case PAGER_WAIT:
+		vm->last_fault_gpa = ~0ull;   /* waiting is progress, not a repeat */
+		return EXIT_YIELD;
+	case PAGER_IGNORE:
 		return tdp_skip_insn(v, gpa);
-	case GMEM_FAULT_NOMEM:
-		vm_kill(vm, "out of memory (no host frame for guest-physical 0x%lx)", gpa.v);
+	case PAGER_NOMEM:
+		vm_kill(vm, "out of memory: no frame can be freed for guest-physical 0x%lx%s", gpa.v,
+			pager_overcommit() ? " (swap full)" : " (no swap area)");
 		return EXIT_KILL;
-	case GMEM_FAULT_NOSLOT:
+	case PAGER_IOERR:
+		return EXIT_KILL;
+	case PAGER_NOSLOT:
 	default:
 		vm_kill(vm, "%s guest-physical 0x%lx outside every memory slot (RIP 0x%lx)",
 			fetch ? "fetch from" : write ? "write to" : "read of", gpa.v, rip);

@@ -16,6 +16,7 @@ struct gc_mod {
 	size_t name_len, for_len;
 	u64 mem;                     /* 0: not given */
 	u64 timeout_ms;              /* 0: not given */
+	u64 limit;                   /* limit= bytes, 0: not given */
 	const char *rest;            /* text after `--`, or NULL */
 	bool ok;
 };
@@ -91,6 +92,22 @@ static bool gc_parse_mem(size_t idx, const struct bootinfo_module *m,
 	return true;
 }
 
+/* limit=: a resident-set cap, a size of at least 1 MiB, page multiple. */
+static bool gc_parse_limit(size_t idx, const struct bootinfo_module *m,
+			   struct gc_mod *pm, const struct cmdline_word *w)
+{
+	u64 v;
+
+	if (cmdline_parse_u64(w->val, w->val_len, true, &v) < 0 || v < MiB ||
+	    !IS_ALIGNED(v, PAGE_SIZE)) {
+		gc_reject(idx, m, pm, "bad limit= value '%.*s' (a multiple of 4K, at least 1M)",
+			  (int)w->val_len, w->val);
+		return false;
+	}
+	pm->limit = v;
+	return true;
+}
+
 /* timeout=: milliseconds of wall time, 1 .. 1 hour. */
 static bool gc_parse_timeout(size_t idx, const struct bootinfo_module *m,
 			     struct gc_mod *pm, const struct cmdline_word *w)
@@ -123,6 +140,8 @@ static bool gc_parse_word(size_t idx, const struct bootinfo_module *m,
 		return gc_parse_mem(idx, m, pm, w);
 	if (w->key_len == 7 && !memcmp(w->key, "timeout", 7))
 		return gc_parse_timeout(idx, m, pm, w);
+	if (w->key_len == 5 && !memcmp(w->key, "limit", 5))
+		return gc_parse_limit(idx, m, pm, w);
 	if (!is_name && !is_for) {
 		gc_reject(idx, m, pm, "unknown key '%.*s'", (int)w->key_len, w->key);
 		return false;
@@ -161,9 +180,9 @@ static void gc_parse(size_t idx, const struct bootinfo_module *m, struct gc_mod 
 		}
 		first = false;
 	}
-	if (pm->forname && (pm->name || pm->mem || pm->timeout_ms))
+	if (pm->forname && (pm->name || pm->mem || pm->timeout_ms || pm->limit))
 		gc_reject(idx, m, pm, "%s= has no meaning with for= (an attached module)",
-			  pm->name ? "name" : pm->mem ? "mem" : "timeout");
+			  pm->name ? "name" : pm->mem ? "mem" : pm->timeout_ms ? "timeout" : "limit");
 }
 
 /* Copy s[0..len) into dst[n] as a string, clipped. */
@@ -260,6 +279,7 @@ static bool gc_add_guest(struct guest_cfg *out, size_t *n, size_t max, size_t id
 		gc_copy(g->name, sizeof(g->name), pm->name, pm->name_len);
 	g->mem = pm->mem ? pm->mem : GUESTCFG_MEM_DEFAULT;
 	g->timeout_ms = pm->timeout_ms;
+	g->limit = pm->limit;
 	if (pm->rest)
 		gc_copy(g->cmdline, sizeof(g->cmdline), pm->rest, strlen(pm->rest));
 	g->module_index = idx;

@@ -28,6 +28,7 @@ struct guest_cfg {
 	char name[GUESTCFG_NAME_MAX];       /* name=, else the file's basename */
 	u64 mem;                            /* mem= bytes (page multiple) */
 	u64 timeout_ms;                     /* timeout= wall-clock limit, 0 = none */
+	u64 limit;                          /* limit= resident-set cap in bytes, 0 = none */
 	char cmdline[GUESTCFG_STR_MAX];     /* text after `--`, verbatim; may be "" */
 	size_t module_index;                /* the kernel image's module */
 	struct guestcfg_attach attached[GUESTCFG_ATTACH_MAX];   /* in module order */

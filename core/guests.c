@@ -9,6 +9,7 @@
 #include "core/mbloader.h"
 #include "core/fpu.h"
 #include "core/sched.h"
+#include "mm/pager.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "mm/frame.h"
@@ -73,8 +74,10 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 		return rc;
 	}
 	rc = gmem_init_pc(&vm->mem, &vm->tdp, vm->id, vm->mem_size);
-	if (rc == 0)
+	if (rc == 0) {
+		pager_vm_init(vm, c->limit / PAGE_SIZE);
 		rc = vm_load(vm, c, bi, &boot);
+	}
 	if (rc == 0)
 		rc = fpu_vcpu_init(&vm->vcpu);
 	if (rc == 0) {
@@ -94,6 +97,17 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 }
 
 static bool vm_passed(const struct vm *vm);
+
+/* The guest's paging statistics, one line (issue: per guest resident,
+ * swapped, minor and major faults, evictions, writebacks, drops). */
+static void print_pager_line(const struct vm *vm)
+{
+	const struct gmem *m = &vm->final_mem;
+	kprintf("paging %s: resident %lu swapped %lu minor %lu major %lu evictions %lu "
+		"writebacks %lu clean-drops %lu zero-drops %lu write-errors %lu\n", vm->name,
+		m->resident_pages, m->swapped_pages, m->minor_faults, m->major_faults,
+		m->evictions, m->writebacks, m->clean_drops, m->zero_drops, m->write_errors);
+}
 static const char *vm_state_name(const struct vm *vm);
 
 /* Release everything the guest held, as soon as it has ended, so the
@@ -102,12 +116,15 @@ static void vm_teardown(struct vm *vm)
 {
 	vm->peak_resident = vm->mem.resident_pages;
 	vm->demand_faults = vm->mem.demand_faults;
+	vm->final_mem = vm->mem;
 	vdev_uart_flush(&vm->uart);
 	if (vm->vcpu_made)
 		vcpu_ops->vcpu_destroy(&vm->vcpu);
 	vm->vcpu_made = false;
 	if (vm->vcpu.fpu_area)
 		fpu_vcpu_destroy(&vm->vcpu);
+	if (vm->mem.tdp)
+		pager_vm_release(vm);
 	gmem_destroy(&vm->mem);
 	if (vcpu_ops && vm->arch)
 		vcpu_ops->vm_destroy(vm);
@@ -116,6 +133,7 @@ static void vm_teardown(struct vm *vm)
 	kprintf("guest %s %s status %d resident %lu faults %lu exits %lu slices %lu\n",
 		vm->name, vm_state_name(vm), vm->exit_status, vm->peak_resident,
 		vm->demand_faults, vm->exits, vm->slices);
+	print_pager_line(vm);
 }
 
 static const char *vm_state_name(const struct vm *vm)
@@ -187,6 +205,12 @@ size_t guests_run_all(const struct boot_info *bi)
 	for (size_t i = 0; i < n; i++)
 		failed += !vm_passed(&vms[i]);
 	print_table(n);
+	pager_print_stats();
+	if (pager_audit)
+		kprintf("%s: audit of EPT/NPT against the reverse map after every sweep "
+			"(%lu problems)\n", pager_audit_problems() ? "FAIL" : "PASS",
+			pager_audit_problems());
+	failed += pager_audit && pager_audit_problems();
 	/* Every frame a guest used (RAM, tables, VMCS/VMCB) must be back. */
 	bool leak = frame_free_count() != free_before;
 	kprintf("%s: host frames returned after all guests (%lu free before, %lu after)\n",

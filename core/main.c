@@ -20,6 +20,7 @@
 #include "drivers/lapic.h"
 #include "drivers/pci.h"
 #include "mm/mm.h"
+#include "mm/pager.h"
 #include "mm/swap_area.h"
 
 static struct boot_info boot_info;
@@ -77,6 +78,7 @@ void kmain(u32 magic, u32 info)
 	pci_init();
 	blk_init();
 	swap_area_init();
+	pager_init(opt_hv_mem);
 
 	if (opt_selftest)
 		platform_exit(selftest_run_all() ? 1 : 0);

@@ -3,10 +3,13 @@
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/log.h"
+#include "mm/pager.h"
 #include "drivers/blk.h"
 #include "core/sched.h"
 
 bool opt_selftest;
+u64 opt_hv_mem;
+bool opt_debug_hypercalls;
 char opt_swap[OPT_SWAP_LEN] = "auto";
 static int opt_loglevel = LOG_INFO;
 static int opt_console;
@@ -27,6 +30,13 @@ static const struct cmdline_opt hv_options[] = {
 		  "ata0-master), or uuid:<uuid>" },
 	{ .key = "swap_delay", .type = OPT_UINT, .dest = &blk_swap_delay_us, .max = 10000000,
 	  .help = "modelled latency added to every disk request, in microseconds (default 0)" },
+	{ .key = "hv_mem", .type = OPT_SIZE, .dest = &opt_hv_mem, .min = 1 * MiB,
+	  .help = "cap on host memory for guest data pages (tables and a reserve come on "
+		  "top); default: all free memory" },
+	{ .key = "audit", .type = OPT_FLAG, .dest = &pager_audit,
+	  .help = "check every guest's EPT/NPT against the reverse map after each eviction sweep" },
+	{ .key = "debug_hypercalls", .type = OPT_FLAG, .dest = &opt_debug_hypercalls,
+	  .help = "enable the debug hypercall (evict a guest page now); otherwise VMCALL/VMMCALL raise #UD" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
 	  .help = "run the in-image self-tests, print PASS/FAIL/SUMMARY lines, exit" },
 };

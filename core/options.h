@@ -6,6 +6,8 @@
 #include "core/types.h"
 
 extern bool opt_selftest;     /* run the in-image self-tests and exit */
+extern u64 opt_hv_mem;        /* hv_mem=: cap on guest data frames, bytes (0: none) */
+extern bool opt_debug_hypercalls; /* debug_hypercalls: the eviction hypercall works */
 
 #define OPT_SWAP_LEN 48
 /* `swap=`: auto (default), off, a disk name, or uuid:<uuid> (mm/swap_area.c). */

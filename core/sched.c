@@ -8,6 +8,7 @@
 #include "core/vm.h"
 #include "drivers/blk.h"
 #include "drivers/lapic.h"
+#include "mm/pager.h"
 
 u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
 u64 sched_ticks;
@@ -61,7 +62,7 @@ static void sched_give_slice(struct vm *vm)
 		blk_poll();     /* completions are driven from every exit and tick */
 		if (a == EXIT_KILL && vm->state == VM_RUNNING)
 			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
-		if (a == EXIT_YIELD || sched_slice_expired())
+		if (a == EXIT_YIELD || sched_slice_expired() || vm->waiting)
 			break;
 	}
 	sched_slice_stop();
@@ -76,22 +77,40 @@ static void sched_check_timeout(struct vm *vm, u64 now)
 		vm_kill(vm, "timeout of %lu ms reached", vm->timeout_ms);
 }
 
+/* Every running guest waits (for swap I/O or frames): drive the disks
+ * until one can run. With no I/O left in flight nothing could wake a
+ * frame waiter, so they retry (and fail if still nothing can be freed). */
+static void sched_idle(struct vm *vms, size_t n)
+{
+	blk_poll();
+	if (blk_busy())
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (vms[i].waiting == VM_WAIT_FRAMES)
+			vms[i].waiting = VM_WAIT_NONE;
+}
+
 void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 {
-	size_t running;
+	size_t running, runnable;
 	do {
-		running = 0;
+		running = runnable = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct vm *vm = &vms[i];
 			if (vm->state != VM_RUNNING)
 				continue;
 			sched_check_timeout(vm, rdtsc());
-			if (vm->state == VM_RUNNING)
+			if (vm->state == VM_RUNNING && vm->waiting == VM_WAIT_NONE) {
+				runnable++;
 				sched_give_slice(vm);
+				pager_balance();
+			}
 			if (vm->state == VM_RUNNING)
 				running++;
 			else
 				ended(vm);
 		}
+		if (running && !runnable)
+			sched_idle(vms, n);
 	} while (running);
 }

@@ -8,12 +8,20 @@
 #include "core/vdev/uart.h"
 #include "mm/gmem.h"
 #include "mm/pt.h"
+#include "mm/tlbgen.h"
 
 #define VM_NAME_MAX 32
 #define VM_MAX 16
 #define VM_EXIT_KINDS 16
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_DONE, VM_KILLED, VM_REJECTED };
+
+/* Why a running VM cannot be entered right now. */
+enum vm_wait {
+	VM_WAIT_NONE,
+	VM_WAIT_IO,       /* a swap-in of one of its pages is in flight */
+	VM_WAIT_FRAMES,   /* its fault needs a frame that writebacks will free */
+};
 
 /* Vendor-neutral exit kinds counted per VM (vendor codes map onto these). */
 enum vm_exit_kind {
@@ -38,10 +46,14 @@ struct vm {
 	u64 run_tsc;                     /* TSC ticks spent in this guest's slices */
 	u64 slices;                      /* slices it was given */
 
+	struct tlbgen tlb;               /* flush generations of its EPT/NPT */
+	u8 waiting;                      /* enum vm_wait: not runnable until woken */
+
 	enum vm_state state;
 	int exit_status;                 /* exit-port value when VM_DONE */
 	char end_reason[96];             /* how it ended, one line */
 
+	struct gmem final_mem;           /* its memory counters when it ended */
 	u64 peak_resident;               /* resident pages when it ended */
 	u64 demand_faults;               /* RAM pages allocated on touch */
 	u64 exits;                       /* all exits */

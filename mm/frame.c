@@ -230,6 +230,11 @@ u64 frame_free_count(void)
 	return frame_nfree;
 }
 
+u64 frame_span(void)
+{
+	return frame_count;
+}
+
 u64 frame_total_count(void)
 {
 	return frame_usable;

@@ -110,6 +110,9 @@ struct frame *frame_desc_by_index(u64 i);
 u64 frame_free_count(void);
 u64 frame_total_count(void);
 
+/* Number of descriptors: frame indexes run from 0 to frame_span() - 1. */
+u64 frame_span(void);
+
 /* Printable name of an enum frame_state value ("free", "pt", ...). */
 const char *frame_state_name(unsigned state);
 

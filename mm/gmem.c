@@ -90,6 +90,8 @@ static void gmem_free_leaves(struct gmem *g, hpa_t table, int level)
 		if (!leaf)
 			gmem_free_leaves(g, a, level - 1);
 		else if (a.v != g->ones_frame.v && level == 1) {
+			if (g->hooks && g->hooks->frame_released)
+				g->hooks->frame_released(g, a);
 			rmap_clear(a);
 			frame_free(a);
 		}
@@ -106,23 +108,52 @@ void gmem_destroy(struct gmem *g)
 	g->resident_pages = 0;
 }
 
-/* Map a fresh zeroed frame at page a with flags; record the reverse map. */
-static int gmem_populate(struct gmem *g, gpa_t a, unsigned flags, hpa_t *out)
+/* Map f at page a with flags and record the reverse map. */
+static int gmem_map(struct gmem *g, gpa_t a, hpa_t f, unsigned flags)
 {
-	hpa_t f = frame_alloc_zeroed(FRAME_GUEST, g->owner);
 	int level;
-	if (!frame_is_valid(f))
-		return E_NOMEM;
 	int rc = pt_map(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), f, PAGE_SIZE, flags);
-	if (rc < 0) {
-		frame_free(f);
+	if (rc < 0)
 		return rc;
-	}
 	u64 *leaf = pt_walk(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), &level, false);
 	ASSERT(leaf && level == 1);
 	rmap_set(f, leaf);
-	if (flags & PT_W)
+	if (flags & PT_W) {
 		g->resident_pages++;
+		if (g->hooks && g->hooks->frame_mapped)
+			g->hooks->frame_mapped(g, f);
+	}
+	return 0;
+}
+
+int gmem_map_frame(struct gmem *g, gpa_t a, hpa_t f)
+{
+	return gmem_map(g, a, f, PT_R | PT_W | PT_X);
+}
+
+u64 *gmem_leaf(struct gmem *g, gpa_t a)
+{
+	int level;
+	u64 *leaf = pt_walk(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), &level, false);
+	return leaf && level == 1 ? leaf : NULL;
+}
+
+/* Map a fresh zeroed frame at page a with flags; ROM frames come from the
+ * frame allocator, RAM frames through the hooks (the pager). */
+static int gmem_populate(struct gmem *g, gpa_t a, unsigned flags, hpa_t *out)
+{
+	bool ram = flags & PT_W;
+	hpa_t f = ram && g->hooks ? g->hooks->alloc_frame(g) :
+		  frame_alloc_zeroed(FRAME_GUEST, g->owner);
+	if (!frame_is_valid(f))
+		return E_NOMEM;
+	int rc = gmem_map(g, a, f, flags);
+	if (rc < 0) {
+		if (ram && g->hooks && g->hooks->frame_released)
+			g->hooks->frame_released(g, f);
+		frame_free(f);
+		return rc;
+	}
 	*out = f;
 	return 0;
 }

@@ -29,8 +29,21 @@ struct gmem_slot {
 #define GMEM_PC_MMIO_START    0xc0000000ull   /* 32-bit MMIO hole [3 GiB, 4 GiB) */
 #define GMEM_PC_HIGH_START    0x100000000ull
 
+struct gmem;
+
+/* How RAM frames are obtained and released: the pager (mm/pager.c) plugs
+ * in here to account guest data frames, reclaim when they run short and
+ * track them for replacement. NULL hooks: the plain frame allocator. */
+struct gmem_hooks {
+	hpa_t (*alloc_frame)(struct gmem *g);              /* zeroed, or FRAME_INVALID */
+	void (*frame_mapped)(struct gmem *g, hpa_t f);     /* a RAM frame got its leaf */
+	void (*frame_released)(struct gmem *g, hpa_t f);   /* at destroy, before freeing */
+};
+
 /* Guest memory of one VM. */
 struct gmem {
+	const struct gmem_hooks *hooks;           /* (c) NULL: frame allocator */
+	void *hook_ctx;                           /* (c) e.g. the struct vm */
 	struct gmem_slot slots[GMEM_MAX_SLOTS];   /* (c) sorted by base */
 	size_t nslots;                            /* (c) */
 	u64 ram_size;                             /* (c) bytes of RAM, all slots */
@@ -39,7 +52,26 @@ struct gmem {
 	hpa_t ones_frame;                         /* (c) all-ones page for the hole, read-only */
 	u64 resident_pages;                       /* RAM frames currently mapped */
 	u64 demand_faults;                        /* RAM pages allocated on touch */
+	/* Pager statistics (mm/pager*.c). */
+	u64 swapped_pages;                        /* leaves holding a slot */
+	u64 major_faults;                         /* swap-ins */
+	u64 minor_faults;                         /* taken back during writeback */
+	u64 evictions;                            /* pages unmapped by reclaim */
+	u64 writebacks;                           /* pages written to swap */
+	u64 clean_drops;                          /* dropped: clean copy in swap */
+	u64 zero_drops;                           /* dropped: all zero */
+	u64 write_errors;                         /* failed writes (slot retired) */
+	u64 io_pending;                           /* this guest's requests in flight */
+	u64 limit_pages;                          /* (c) limit=, 0 = none */
 };
+
+/* The page-table leaf for guest-physical page a, or NULL when no level-1
+ * table covers it yet. */
+u64 *gmem_leaf(struct gmem *g, gpa_t a);
+
+/* Map frame f (a zeroed or filled RAM frame) at page a, writable, and
+ * record the reverse map; resident_pages counts it. */
+int gmem_map_frame(struct gmem *g, gpa_t a, hpa_t f) __must_check;
 
 /* Lay out `ram` bytes of RAM the PC way: [0, 640K) RAM, [640K, 768K) the
  * all-ones hole, [768K, 1M) ROM, RAM from 1 MiB up to the 3 GiB MMIO hole,

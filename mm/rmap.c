@@ -266,8 +266,16 @@ static void rmap_audit_leaf(struct rmap_audit *a, u64 *leaf)
 		return;
 	case PAGESTATE_WRITEBACK:
 	case PAGESTATE_SWAPIN:
-		if (rmap_audit_frame_ok(a, leaf, in.frame) && rmap_count(hfn_to_hpa(in.frame)))
-			rmap_audit_fail(a, leaf, "frame under I/O is still mapped",
+		/* The frame under I/O keeps exactly this leaf as its mapper, so
+		 * the completion (or a fault taking it back) finds the leaf. */
+		if (!rmap_audit_frame_ok(a, leaf, in.frame))
+			return;
+		if (!(frame_desc(hfn_to_hpa(in.frame))->flags & FRAME_F_PINNED))
+			rmap_audit_fail(a, leaf, "frame under I/O is not pinned",
+					hfn_to_hpa(in.frame).v);
+		else if (rmap_count(hfn_to_hpa(in.frame)) != 1 ||
+			 !rmap_has_mapper(hfn_to_hpa(in.frame), leaf))
+			rmap_audit_fail(a, leaf, "frame under I/O does not map back to its leaf",
 					hfn_to_hpa(in.frame).v);
 		return;
 	case PAGESTATE_RESIDENT:
@@ -314,6 +322,10 @@ static void rmap_audit_mapper(struct rmap_audit *a, hpa_t f, u64 leaf_hpa)
 		return;
 	}
 	u64 *leaf = hpa_to_ptr(hpa(leaf_hpa));
+	struct pagestate_info in = pagestate_decode(a->tdp->fmt, *leaf);
+	bool in_io = in.state == PAGESTATE_WRITEBACK || in.state == PAGESTATE_SWAPIN;
+	if (in_io && in.frame.v == f.v >> PAGE_SHIFT)
+		return;
 	if (!pt_entry_is_present(a->tdp, *leaf))
 		rmap_audit_fail(a, leaf, "rmap names a non-present leaf", *leaf);
 	else if (pt_entry_addr(a->tdp, *leaf, 1).v != f.v)

@@ -111,6 +111,17 @@ static void test_timeout(void **state)
 	assert_true(stub_log_contains("timeout= has no meaning with for="));
 }
 
+static void test_limit(void **state)
+{
+	(void)state;
+	assert_int_equal(BUILD("limit=16M", "limit=100", "limit=2M mem=1G", "limit=1M for=guest0"), 2);
+	assert_int_equal(cfg[0].limit, 16 * MiB);
+	assert_int_equal(cfg[1].limit, 2 * MiB);
+	assert_int_equal(cfg[1].mem, 1 * GiB);
+	assert_true(stub_log_contains("bad limit= value '100'"));
+	assert_true(stub_log_contains("limit= has no meaning with for="));
+}
+
 static void test_bad_mem(void **state)
 {
 	static const char *const bad[] = {
@@ -261,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_mem_sizes),
 		cmocka_unit_test(test_bad_mem),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_unknown_key_and_bare_word),
 		cmocka_unit_test(test_dashdash),

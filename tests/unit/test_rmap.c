@@ -345,10 +345,10 @@ static void test_audit_clean(void **state)
 	/* Without naming the shared hole frame, its 32 leaves are reported. */
 	stub_log_reset();
 	assert_int_equal(rmap_audit(&f->tdp1, VM1, NULL, 0), 32);
-	/* A page in writeback (leaf cleared, rmap removed) and a swapped page
-	 * are consistent states. */
-	rmap_remove(gs.pages[0], gs.leaves[0]);
+	/* A page in writeback (leaf cleared, frame pinned, its rmap still
+	 * naming the leaf) and a swapped page are consistent states. */
 	*gs.leaves[0] = pagestate_make_writeback(f->fmt, hpa_to_hfn(gs.pages[0]));
+	frame_desc(gs.pages[0])->flags |= FRAME_F_PINNED;
 	*gs.leaves[1] = pagestate_make_swapped(f->fmt, 99);
 	rmap_remove(gs.pages[1], gs.leaves[1]);
 	assert_int_equal(audit(f, &gs), 0);
@@ -356,6 +356,7 @@ static void test_audit_clean(void **state)
 	frame_free(gs.pages[1]);
 	assert_int_equal(audit(f, &gs), 0);
 	gmem_destroy(&gs.g);
+	rmap_clear(gs.pages[0]);
 	frame_free(gs.pages[0]);   /* gmem frees only mapped frames */
 }
 
@@ -388,15 +389,19 @@ static void test_audit_finds_corruption(void **state)
 	assert_true(stub_log_contains("mapping another frame"));
 	*gs.leaves[3] = a;
 	*gs.leaves[4] = b;
-	/* 5. A corrupted software entry, a writeback entry whose frame is still
-	 * mapped elsewhere, and a writeback entry naming a non-guest frame. */
+	/* 5. A corrupted software entry, a writeback entry whose frame maps
+	 * another leaf, and a writeback entry naming a non-guest frame. */
 	*gs.leaves[5] = pt_make_swap_entry(f->fmt, 3ull << PAGESTATE_TAG_SHIFT);
 	rmap_remove(gs.pages[5], gs.leaves[5]);
 	assert_int_equal(audit(f, &gs), 1);
 	assert_true(stub_log_contains("invalid leaf"));
 	*gs.leaves[5] = pagestate_make_writeback(f->fmt, hpa_to_hfn(gs.pages[6]));
+	frame_desc(gs.pages[6])->flags |= FRAME_F_PINNED;
 	assert_int_equal(audit(f, &gs), 1);
-	assert_true(stub_log_contains("still mapped"));
+	assert_true(stub_log_contains("does not map back to its leaf"));
+	frame_desc(gs.pages[6])->flags &= ~FRAME_F_PINNED;
+	assert_true(audit(f, &gs) >= 1);
+	assert_true(stub_log_contains("not pinned"));
 	*gs.leaves[5] = pagestate_make_writeback(f->fmt, hpa_to_hfn(f->tdp1.root));
 	assert_int_equal(audit(f, &gs), 1);
 	*gs.leaves[5] = 0;   /* demand-zero again */

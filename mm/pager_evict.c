@@ -1,0 +1,237 @@
+/* Eviction: a sweep picks victims, turns each leaf into the writeback
+ * state (moving its dirty bit to the frame), flushes each VM's EPT/NPT
+ * translations once, then per victim: a zero page goes back to
+ * demand-zero, a clean page with a swap copy is dropped, a dirty page is
+ * written to its slot and freed when the write completes. A failed write
+ * retires the slot and leaves the page resident and dirty. */
+#include "mm/pager_int.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/string.h"
+#include "mm/pagestate.h"
+#include "mm/rmap.h"
+#include "mm/swap_area.h"
+
+static bool page_is_zero(hpa_t f)
+{
+	const u64 *p = hpa_to_ptr(f);
+	for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+void pager_remap(struct vm *vm, u64 *leaf, hpa_t f)
+{
+	u64 old = *leaf;
+	u64 e = pt_make_leaf(&vm->tdp, f, 1, PT_R | PT_W | PT_X);
+	bool ok = pagestate_replace(vm->tdp.fmt, leaf, &old, e);
+	ASSERT(ok);
+	vm->mem.resident_pages++;
+	if (!(frame_desc(f)->flags & POLICY_F_TRACKED))
+		policy_insert(&pager.policy, frame_index(f));
+}
+
+/* Set the leaf to a non-present state and drop the frame: the leaf no
+ * longer names it. */
+static void leaf_release_frame(struct vm *vm, u64 *leaf, u64 entry, hpa_t f)
+{
+	u64 old = *leaf;
+	bool ok = pagestate_replace(vm->tdp.fmt, leaf, &old, entry);
+	ASSERT(ok);
+	rmap_clear(f);
+	frame_desc(f)->flags &= ~(FRAME_F_PINNED | FRAME_F_DIRTY);
+	pager_release_frame(f);
+	frame_free(f);
+}
+
+/* Step 1: unmap. The leaf becomes WRITEBACK(frame); the frame is pinned
+ * until its fate is decided. Returns the VM, or NULL if not evictable. */
+static struct vm *victim_unmap(hpa_t f)
+{
+	struct rmap_entry e;
+	if (!rmap_lookup(f, &e) || !pager.vms[e.vm])
+		return NULL;
+	struct vm *vm = pager.vms[e.vm];
+	u64 old = *e.leaf;
+	if (!pt_entry_is_present(&vm->tdp, old))
+		return NULL;
+	bool dirty = !vm->tdp.ad_enabled || pt_is_dirty(&vm->tdp, e.leaf);
+	u64 wb = pagestate_make_writeback(vm->tdp.fmt, hpa_to_hfn(f));
+	if (!pagestate_replace(vm->tdp.fmt, e.leaf, &old, wb))
+		return NULL;
+	struct frame *d = frame_desc(f);
+	d->flags |= FRAME_F_PINNED | (dirty ? FRAME_F_DIRTY : 0);
+	vm->mem.resident_pages--;
+	vm->mem.evictions++;
+	return vm;
+}
+
+static void write_done(struct blk_req *r)
+{
+	struct pager_io *io = r->ctx;
+	struct vm *vm = io->vm;
+	hpa_t f = io->frame;
+	struct rmap_entry e;
+	bool ok = rmap_lookup(f, &e);
+	ASSERT(ok);
+	struct pagestate_info st = pagestate_decode(vm->tdp.fmt, *e.leaf);
+	vm->mem.io_pending--;
+	if (r->status != E_OK) {
+		vm->mem.write_errors++;
+		swap_slot_retire(&swap_area_active()->slots, io->slot);
+		frame_desc(f)->link = FRAME_NONE;
+		frame_desc(f)->flags &= ~FRAME_F_SWAPCACHE;
+		pr_warn("pager: write of guest %s page to slot %lu failed: slot retired, page stays resident",
+			vm->name, io->slot);
+		if (st.state == PAGESTATE_WRITEBACK)
+			pager_remap(vm, e.leaf, f);
+		frame_desc(f)->flags &= ~FRAME_F_PINNED;
+	} else {
+		vm->mem.writebacks++;
+		frame_desc(f)->flags &= ~FRAME_F_DIRTY;
+		if (st.state == PAGESTATE_WRITEBACK) {
+			vm->mem.swapped_pages++;
+			leaf_release_frame(vm, e.leaf, pagestate_make_swapped(vm->tdp.fmt, io->slot), f);
+		} else {
+			pager_set_cache_slot(f, io->slot);   /* taken back meanwhile: now clean */
+			frame_desc(f)->flags &= ~FRAME_F_PINNED;
+		}
+	}
+	pager_io_put(io);
+	pager_wake_frame_waiters();
+}
+
+/* Write f (dirty, unmapped) to its slot: the cached one, or a new one. */
+static bool victim_write(struct vm *vm, hpa_t f, u64 *leaf)
+{
+	struct swap_area *a = swap_area_active();
+	u64 slot = pager_cache_slot(f);
+	struct pager_io *io = a ? pager_io_get() : NULL;
+	if (io && slot == SWAP_SLOT_NONE)
+		slot = swap_slot_alloc(&a->slots);
+	if (!io || slot == SWAP_SLOT_NONE) {
+		if (io)
+			pager_io_put(io);
+		pager.swap_full += io != NULL;
+		pager_remap(vm, leaf, f);
+		frame_desc(f)->flags &= ~FRAME_F_PINNED;
+		return false;
+	}
+	frame_desc(f)->link = FRAME_NONE;     /* the slot travels with the request */
+	frame_desc(f)->flags &= ~FRAME_F_SWAPCACHE;
+	*io = (struct pager_io){ .frame = f, .slot = slot, .vm = vm, .in_use = true };
+	io->req = (struct blk_req){ .npages = 1, .write = true, .frames = &io->frame,
+				    .done = write_done, .ctx = io };
+	if (swap_area_submit(&io->req, slot) < 0) {
+		swap_slot_free(&a->slots, slot);
+		pager_io_put(io);
+		pager_remap(vm, leaf, f);
+		frame_desc(f)->flags &= ~FRAME_F_PINNED;
+		return false;
+	}
+	vm->mem.io_pending++;
+	pager.cmds_written++;
+	pager.pages_written++;
+	return true;
+}
+
+/* Step 2, after the flush: decide the victim's fate. Returns true if the
+ * frame was freed now. */
+static bool victim_finish(hpa_t f)
+{
+	struct rmap_entry e;
+	bool found = rmap_lookup(f, &e);
+	ASSERT(found);
+	struct vm *vm = pager.vms[e.vm];
+	u64 slot = pager_cache_slot(f);
+	bool dirty = frame_desc(f)->flags & FRAME_F_DIRTY;
+
+	if (page_is_zero(f)) {
+		vm->mem.zero_drops++;
+		pager_drop_cache_slot(f);
+		leaf_release_frame(vm, e.leaf, 0, f);
+		return true;
+	}
+	if (!dirty && slot != SWAP_SLOT_NONE) {
+		vm->mem.clean_drops++;
+		vm->mem.swapped_pages++;
+		frame_desc(f)->link = FRAME_NONE;
+		frame_desc(f)->flags &= ~FRAME_F_SWAPCACHE;
+		leaf_release_frame(vm, e.leaf, pagestate_make_swapped(vm->tdp.fmt, slot), f);
+		return true;
+	}
+	victim_write(vm, f, e.leaf);
+	return false;
+}
+
+static void pager_audit_all(void)
+{
+	for (size_t i = 1; i <= VM_MAX; i++) {
+		struct vm *vm = pager.vms[i];
+		if (vm && vm->state == VM_RUNNING)
+			pager.audit_problems += (u64)rmap_audit(&vm->tdp, vm->id, &vm->mem.ones_frame, 1);
+	}
+}
+
+/* policy_pick() untracked the victim; one we could not unmap goes back. */
+static void victim_keep(hpa_t f)
+{
+	const struct frame *d = frame_desc(f);
+	if (d->state == FRAME_GUEST && !(d->flags & (FRAME_F_PINNED | POLICY_F_TRACKED)))
+		policy_insert(&pager.policy, frame_index(f));
+}
+
+u32 pager_sweep(u32 want, struct vm *only)
+{
+	static struct tlbgen_victim storage[PAGER_SWEEP_MAX];
+	struct tlbgen_batch batch;
+	u32 victims[PAGER_SWEEP_MAX], n, freed = 0;
+
+	/* Never unmap more pages than can be written at once. */
+	want = MIN(MIN(want, PAGER_SWEEP_MAX), PAGER_IO_MAX - (u32)pager.io_in_flight);
+	if (!want)
+		return 0;
+	pager_sweep_only = only;
+	n = policy_pick(&pager.policy, victims, want);
+	pager_sweep_only = NULL;
+	tlbgen_batch_init(&batch, storage, PAGER_SWEEP_MAX);
+	for (u32 i = 0; i < n; i++) {
+		hpa_t f = index_frame(victims[i]);
+		struct vm *vm = victim_unmap(f);
+		if (!vm) {
+			victim_keep(f);
+			continue;
+		}
+		int rc = tlbgen_batch_add(&batch, &vm->tlb, f);
+		ASSERT(rc == 0);
+	}
+	tlbgen_batch_flush(&batch, pager_flush_vm, NULL);
+	for (u32 i = 0; i < batch.n; i++) {
+		tlbgen_assert_safe(batch.v[i].gen, batch.v[i].ticket);
+		freed += victim_finish(tlbgen_batch_frame(&batch, i));
+	}
+	pager.sweeps++;
+	if (pager_audit)
+		pager_audit_all();
+	return freed;
+}
+
+int pager_evict_gpa(struct vm *vm, gpa_t a)
+{
+	u64 *leaf = gmem_leaf(&vm->mem, a);
+	const struct gmem_slot *s = gmem_slot_find(&vm->mem, a);
+	if (!leaf || !s || s->kind != GMEM_RAM || !pt_entry_is_present(&vm->tdp, *leaf))
+		return E_NOENT;
+	hpa_t f = pt_entry_addr(&vm->tdp, *leaf, 1);
+	if (frame_desc(f)->flags & FRAME_F_PINNED)
+		return E_BUSY;
+	if (frame_desc(f)->flags & POLICY_F_TRACKED)
+		policy_remove(&pager.policy, frame_index(f));
+	if (victim_unmap(f) != vm)
+		return E_BUSY;
+	u64 ticket = tlbgen_note_cleared(&vm->tlb);
+	tlbgen_sync(&vm->tlb, ticket, pager_flush_vm, NULL);
+	victim_finish(f);
+	return 0;
+}
