@@ -9,6 +9,7 @@ UNIT_PURE_SRCS := $(wildcard core/printf.c core/cmdline.c core/bootinfo.c \
 UNIT_PURE_SRCS += core/insn_len.c core/gwalk.c
 UNIT_PURE_SRCS += core/guestcfg.c core/mbloader.c
 UNIT_PURE_SRCS += core/swapfmt.c mm/swap.c
+UNIT_PURE_SRCS += mm/policy.c mm/policy_clock.c mm/policy_clock2q.c mm/policy_sim.c
 UNIT_PURE_SRCS += mm/rmap.c mm/pagestate.c mm/tlbgen.c
 UNIT_PURE_SRCS += vmx/entry_check.c vmx/entry_check_guest.c
 UNIT_SUPPORT   := tests/unit/stubs.c
