@@ -3,6 +3,7 @@
  * information and call the shared emulation of core/emulate.h; exits
  * without a handler go to emu_unhandled_exit, which kills only the guest. */
 #include "svm/svm.h"
+#include "svm/svm_check.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/emulate.h"
@@ -220,16 +221,47 @@ static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_NPF]      = { svm_exit_npf, VMEXIT_K_TDP_FAULT, "npf" },
 };
 
-/* VMRUN refused the VMCB (APM Vol. 2 15.5.1): say which consistency rule
- * failed when the software check finds it, dump the VMCB, kill the guest. */
+/* The CPU facts the software VMRUN checks need, from cpufeat(). We run in
+ * long mode, so the CPU has it. */
+static struct svm_check_cpu svm_check_cpu_facts(void)
+{
+	const struct cpufeat *f = cpufeat();
+	return (struct svm_check_cpu){
+		.phys_bits = f->phys_bits ? f->phys_bits : 52,
+		.long_mode = true,
+		.flush_by_asid = f->svm.flush_by_asid,
+	};
+}
+
+/* VMRUN refused the VMCB (APM Vol. 2 15.5.1): name every consistency rule
+ * the software check finds broken, dump the VMCB, and kill the guest with
+ * the first broken rule as the reason. */
 static enum exit_action svm_exit_invalid(struct vcpu *v)
 {
+	struct svm_check_cpu cpu = svm_check_cpu_facts();
+	u32 broken = svm_check_vmcb(svm_vmcb(v), &cpu);
+
 	kprintf("guest %s: VMRUN failed with VMEXIT_INVALID; consistency checks:\n", v->vm->name);
-	if (svm_check_vmcb(svm_vmcb(v)) == 0)
+	for (int r = 0; r < SVMC_NR; r++)
+		if (broken & (1u << r))
+			kprintf("  violated: %s\n", svm_rule_name(r));
+	if (!broken)
 		kprintf("  (no rule of APM Vol. 2 15.5.1 found violated)\n");
 	svm_dump(v);
-	vm_kill(v->vm, "VMRUN failed: invalid guest state (VMEXIT_INVALID)");
+	if (broken)
+		vm_kill(v->vm, "VMRUN failed (VMEXIT_INVALID): %s",
+			svm_rule_name(svm_rule_first(broken)));
+	else
+		vm_kill(v->vm, "VMRUN failed: invalid guest state (VMEXIT_INVALID)");
 	return EXIT_KILL;
+}
+
+/* VMEXIT_INVALID is -1 in the 64-bit EXITCODE (APM Vol. 2 Appendix C);
+ * QEMU 7.2 TCG writes it zero-extended from 32 bits. No real exit code has
+ * its low 32 bits all set. */
+bool svm_is_exit_invalid(u64 code)
+{
+	return (u32)code == (u32)SVM_EXIT_INVALID;
 }
 
 /* Dispatch the exit that just happened, counting it for the VM. */
@@ -241,7 +273,7 @@ enum exit_action svm_handle_exit(struct vcpu *v)
 
 	v->vm->exits++;
 	v->vm->exits_by_kind[e && e->fn ? e->kind : VMEXIT_K_OTHER]++;
-	if (code == SVM_EXIT_INVALID)
+	if (svm_is_exit_invalid(code))
 		return svm_exit_invalid(v);
 	if (!e || !e->fn)
 		return emu_unhandled_exit(v, "SVM", code, e && e->name ? e->name : "unknown");

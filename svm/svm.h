@@ -72,9 +72,6 @@ void svm_msr_set(struct vcpu *v, enum guest_msr m, u64 val);
 
 /* exit.c */
 enum exit_action svm_handle_exit(struct vcpu *v);
-
-/* svm_check.c: the VMRUN consistency checks of APM Vol. 2 15.5.1 in
- * software. Prints each violated rule; returns how many there were. */
-int svm_check_vmcb(const struct vmcb *vmcb);
+bool svm_is_exit_invalid(u64 exit_code);
 
 #endif

@@ -152,6 +152,21 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "the VMCB is one page");
 #define VMCB_I2_RDTSCP    BIT(7)
 #define VMCB_I2_XSETBV    BIT(13)
 
+/* Architectural bits of the saved CR0/CR4/EFER that the VMCB code tests
+ * (APM Vol. 2 3.1.1, 3.1.3, 3.1.7); pure svm/ files use these instead of
+ * core/cpu.h, which only the hypervisor image includes. */
+#define VMCB_CR0_PE        BIT(0)
+#define VMCB_CR0_ET        BIT(4)
+#define VMCB_CR0_NW        BIT(29)
+#define VMCB_CR0_CD        BIT(30)
+#define VMCB_CR0_PG        BIT(31)
+#define VMCB_CR4_PAE       BIT(5)
+#define VMCB_EFER_LME      BIT(8)
+#define VMCB_EFER_LMA      BIT(10)
+#define VMCB_EFER_SVME     BIT(12)
+#define VMCB_ATTR_L        BIT(9)      /* segment attrib: descriptor bit 53 */
+#define VMCB_ATTR_D        BIT(10)     /* descriptor bit 54 */
+
 #define VMCB_EXC_DF        BIT(8)      /* 0x008: intercept #DF */
 #define VMCB_VINTR_MASKING BIT(24)     /* 0x060: host IF masks physical INTR */
 #define VMCB_INT_SHADOW    BIT(0)      /* 0x068 */
@@ -213,5 +228,13 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "the VMCB is one page");
 
 #define SVM_IOPM_PAGES  3              /* 12 KiB (APM Vol. 2 15.10.1) */
 #define SVM_MSRPM_PAGES 2              /* 8 KiB (APM Vol. 2 15.11) */
+
+struct vcpu_boot_state;
+
+/* svm/vmcb_init.c (pure): fill the zeroed *vmcb for a vCPU starting in the
+ * Multiboot state `boot`, with the shared IOPM/MSRPM and the VM's NPT root.
+ * The ASID stays 0 until svm/asid.c assigns one before VMRUN. */
+void vmcb_init_multiboot(struct vmcb *vmcb, u64 iopm_pa, u64 msrpm_pa, u64 ncr3,
+			 const struct vcpu_boot_state *boot);
 
 #endif
