@@ -50,7 +50,7 @@ _Static_assert(sizeof(struct frame) == 16, "struct frame must be 16 bytes");
  * pager's and the reverse map's, bits 4-7 the replacement policy's. */
 #define FRAME_F_DIRTY      BIT(0)   /* written since its swap copy (if any) was made */
 #define FRAME_F_PINNED     BIT(1)   /* under I/O or used by the hypervisor: no victim */
-#define FRAME_F_SWAPCACHE  BIT(2)   /* clean copy in the swap slot held by rmap aux */
+#define FRAME_F_SWAPCACHE  BIT(2)   /* a swap slot holds a clean copy (pager_cache_slot) */
 #define FRAME_F_RMAP_CHAIN BIT(3)   /* data points at a multi-mapper chain */
 #define FRAME_F_POLICY_MASK 0xf0u   /* mm/policy.c's own bits */
 

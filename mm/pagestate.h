@@ -43,8 +43,8 @@ enum pagestate_fault {
 	PAGESTATE_FAULT_ZERO,      /* NOT_PRESENT: allocate, zero, map */
 	PAGESTATE_FAULT_RETRY,     /* RESIDENT: mapped meanwhile (or a permission
 				    * fault of A/D emulation): fix and re-enter */
-	PAGESTATE_FAULT_RECLAIM,   /* WRITEBACK: map the same frame again, mark it
-				    * dirty; never read the slot */
+	PAGESTATE_FAULT_RECLAIM,   /* WRITEBACK: map the same frame again (its
+				    * write may still run); never read the slot */
 	PAGESTATE_FAULT_SWAPIN,    /* SWAPPED: allocate a frame, enter SWAPIN, read */
 	PAGESTATE_FAULT_WAIT,      /* SWAPIN: wait for the read already in flight */
 	PAGESTATE_FAULT_BROKEN,    /* INVALID: hypervisor bug, panic */

@@ -1,6 +1,6 @@
 /* Reverse map (see mm/rmap.h): the mappers of a guest frame live in its
  * descriptor's data field, as one leaf hpa or, for several mappers, a heap
- * chain of leaf hpas, plus 20 aux bits kept for the pager. Also the audit
+ * chain of leaf hpas, plus 20 spare aux bits. Also the audit
  * that checks one VM's EPT/NPT against the reverse map and frame ownership. */
 #include "mm/rmap.h"
 #include "core/log.h"

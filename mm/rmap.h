@@ -15,7 +15,7 @@
  *   bits 43:0  hpa of the one level-1 leaf mapping the frame (0: none), or,
  *              with FRAME_F_RMAP_CHAIN, hpa of the heap chain;
  *   bits 63:44 aux: 20 bits the reverse map keeps but does not interpret
- *              (the pager's swap-cache slot + 1, see docs/pager.md).
+ *              (spare: the pager keeps its swap-cache slot in `link`).
  * Host memory is capped at 16 TiB (frame indices are u32), so every hpa
  * fits in 44 bits.
  */
@@ -67,13 +67,15 @@ void rmap_set_aux(hpa_t frame, u64 aux);
 
 /*
  * Debug check of one VM (the `audit` option runs it after every eviction
- * sweep): every present leaf of tdp maps a FRAME_GUEST frame owned by vm_id
- * whose reverse map names that leaf, and every mapper named by the reverse
- * map of a FRAME_GUEST frame owned by vm_id is a present level-1 leaf of
- * vm_id's tables that maps it; non-present leaves must decode to a valid page
- * state (mm/pagestate.h) whose frame, if any, belongs to vm_id. Frames in
- * shared[0..nshared) may be mapped without a reverse map (the VGA hole's
- * all-ones page). Prints each problem; returns their number (0 = clean).
+ * sweep). A leaf "refers to" a frame when it maps it (resident) or names it
+ * (writeback, swap-in: mm/pagestate.h). Checks that every leaf of tdp that
+ * refers to a frame refers to a FRAME_GUEST frame owned by vm_id whose
+ * reverse map names that leaf; that a frame under I/O is pinned and named by
+ * exactly one leaf; that every leaf named by the reverse map of a FRAME_GUEST
+ * frame owned by vm_id is a level-1 leaf of vm_id's tables that refers to
+ * that frame; and that no leaf is INVALID. Frames in shared[0..nshared) may
+ * be mapped without a reverse map (the VGA hole's all-ones page). Prints each
+ * problem; returns their number (0 = clean).
  */
 int rmap_audit(struct pt *tdp, u16 vm_id, const hpa_t *shared, size_t nshared);
 
