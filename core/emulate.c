@@ -11,6 +11,7 @@
 #include "core/vm.h"
 #include "core/vdev/uart.h"
 #include "mm/pager.h"
+#include "core/options.h"
 
 #define EXIT_PORT 0xf4
 #define UD_VECTOR 6
@@ -269,6 +270,28 @@ enum exit_action emu_virt_insn(struct vcpu *v, const char *name)
 {
 	vm_diag(v->vm, "%s at RIP 0x%lx: #UD injected", name, vcpu_ops->get_reg(v, VREG_RIP));
 	vcpu_ops->inject_exception(v, UD_VECTOR, false, 0);
+	return EXIT_RESUME;
+}
+
+enum exit_action emu_hypercall(struct vcpu *v, const char *name, bool *advance)
+{
+	u64 fn = v->gprs.rax;
+	*advance = false;
+	if (!opt_debug_hypercalls)
+		return emu_virt_insn(v, name);
+	*advance = true;
+	if ((fn & 0xffff000000000000ull) != HYPERCALL_MAGIC) {
+		v->gprs.rax = (u64)(s64)E_INVAL;
+		return EXIT_RESUME;
+	}
+	switch (fn & 0xffff) {
+	case HC_EVICT:
+		v->gprs.rax = (u64)(s64)pager_evict_gpa(v->vm, gpa(v->gprs.rbx));
+		break;
+	default:
+		v->gprs.rax = (u64)(s64)E_NOTSUP;
+		break;
+	}
 	return EXIT_RESUME;
 }
 

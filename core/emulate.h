@@ -45,6 +45,17 @@ enum exit_action emu_triple_fault(struct vcpu *v);
 /* The guest executed a VMX/SVM instruction (name): queue #UD. */
 enum exit_action emu_virt_insn(struct vcpu *v, const char *name);
 
+/* The debug hypercall (VMCALL / VMMCALL), honoured only with the
+ * `debug_hypercalls` option. ABI: RAX = HYPERCALL_MAGIC | function,
+ * arguments in RBX, RCX; the result (0 or a negative E_* code) in RAX.
+ * Functions: HC_EVICT (RBX = guest-physical address: evict that page
+ * now). Returns EXIT_RESUME and the caller advances RIP; without the option
+ * it behaves as emu_virt_insn() (#UD, RIP unchanged): the caller must then
+ * not advance RIP, which *advance says. */
+#define HYPERCALL_MAGIC 0x7076000000000000ull   /* "pv" in bits 63:48 */
+#define HC_EVICT 1
+enum exit_action emu_hypercall(struct vcpu *v, const char *name, bool *advance);
+
 /* An exit the vendor table has no handler for: dump state, kill the guest. */
 enum exit_action emu_unhandled_exit(struct vcpu *v, const char *vendor, u64 code,
 				    const char *name);

@@ -5,6 +5,7 @@
 #include "core/cpu.h"
 #include "core/idt.h"
 #include "core/log.h"
+#include "core/selftest.h"
 #include "core/vm.h"
 #include "drivers/blk.h"
 #include "drivers/lapic.h"
@@ -114,3 +115,19 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 			sched_idle(vms, n);
 	} while (running);
 }
+
+/* The slice timer really ends a slice: arm it, let interrupts in, and
+ * wait (bounded by ten slices of TSC) for the tick. */
+static bool test_slice_timer(void)
+{
+	u64 limit = rdtsc() + 10 * us_to_tsc(sched_slice_us);
+	u64 ticks = sched_ticks;
+
+	sched_slice_start();
+	while (!sched_slice_expired() && rdtsc() < limit)
+		sched_take_host_interrupts();
+	sched_slice_stop();
+	ST_CHECK(sched_ticks == ticks + 1);
+	return true;
+}
+SELFTEST("sched-slice-timer", test_slice_timer);
