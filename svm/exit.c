@@ -234,13 +234,16 @@ static struct svm_check_cpu svm_check_cpu_facts(void)
 }
 
 /* VMRUN refused the VMCB (APM Vol. 2 15.5.1): name every consistency rule
- * the software check finds broken, dump the VMCB, and kill the guest with
- * the first broken rule as the reason. */
+ * the software check finds broken in the VMCB as it was entered, dump the
+ * VMCB, and kill the guest with the first broken rule as the reason. */
 static enum exit_action svm_exit_invalid(struct vcpu *v)
 {
+	static struct vmcb entered;     /* one CPU; too big for the stack */
 	struct svm_check_cpu cpu = svm_check_cpu_facts();
-	u32 broken = svm_check_vmcb(svm_vmcb(v), &cpu);
+	u32 broken;
 
+	svm_vmcb_as_entered(v, &entered);
+	broken = svm_check_vmcb(&entered, &cpu);
 	kprintf("guest %s: VMRUN failed with VMEXIT_INVALID; consistency checks:\n", v->vm->name);
 	for (int r = 0; r < SVMC_NR; r++)
 		if (broken & (1u << r))

@@ -125,6 +125,45 @@ static enum exit_action svm_sync_xcr0(struct vcpu *v)
 	return EXIT_KILL;
 }
 
+/* Bochs 2.7 does not load CR2 from the VMCB at VMRUN (APM Vol. 2 15.5.1
+ * says it does): give the CPU the guest's CR2 first. #VMEXIT leaves the
+ * guest's CR2 in the CPU, so this writes only on a vCPU switch or after
+ * set_reg; the host itself never takes a page fault that needs CR2 later. */
+static void svm_load_cr2(const struct vmcb *vmcb)
+{
+	if (read_cr2() != vmcb->save.cr2)
+		write_cr2(vmcb->save.cr2);
+}
+
+/* Remember what the VMRUN consistency checks read: on VMEXIT_INVALID Bochs
+ * 2.7 writes the host state into the save area and clears EVENTINJ.V, so
+ * the VMCB no longer shows what was refused. */
+static void svm_record_entry(struct svm_vcpu *sv)
+{
+	const struct vmcb *vmcb = sv->vmcb;
+	sv->entered = (struct svm_entry_fields){
+		.efer = vmcb->save.efer, .cr0 = vmcb->save.cr0, .cr3 = vmcb->save.cr3,
+		.cr4 = vmcb->save.cr4, .dr6 = vmcb->save.dr6, .dr7 = vmcb->save.dr7,
+		.g_pat = vmcb->save.g_pat, .event_inj = vmcb->ctl.event_inj,
+		.cs_attrib = vmcb->save.cs.attrib,
+	};
+}
+
+void svm_vmcb_as_entered(struct vcpu *v, struct vmcb *out)
+{
+	const struct svm_entry_fields *e = &svm_vcpu(v)->entered;
+	*out = *svm_vmcb(v);
+	out->save.efer = e->efer;
+	out->save.cr0 = e->cr0;
+	out->save.cr3 = e->cr3;
+	out->save.cr4 = e->cr4;
+	out->save.dr6 = e->dr6;
+	out->save.dr7 = e->dr7;
+	out->save.g_pat = e->g_pat;
+	out->save.cs.attrib = e->cs_attrib;
+	out->ctl.event_inj = e->event_inj;
+}
+
 /* svm_ops.run: enter the guest once and dispatch its exit. RAX travels
  * through the VMCB (APM Vol. 2 15.5.1); TLB_CONTROL and EVENTINJ are one-shot
  * and cleared after the exit. FPU state, TSC_AUX and DR0-3 are loaded only
@@ -139,6 +178,8 @@ static enum exit_action svm_run(struct vcpu *v)
 	fpu_enter_guest(v);
 	svm_switch_lazy_state(v);
 	vmcb->save.rax = v->gprs.rax;
+	svm_record_entry(sv);
+	svm_load_cr2(vmcb);
 	svm_vmrun(&v->gprs, sv->vmcb_pa.v, svm_cpu.host_vmcb.v);
 	v->gprs.rax = vmcb->save.rax;
 	vmcb->ctl.tlb_control = VMCB_TLB_NOTHING;

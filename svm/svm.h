@@ -19,6 +19,12 @@ struct svm_vcpu {
 	 * another one (svm/msr.c). */
 	u64 dr[4];                /* DR0-3, saved when another vCPU takes over */
 	u64 tsc_aux;              /* TSC_AUX (MSR 0xC0000103), read by RDTSCP */
+	/* The VMCB fields the VMRUN checks read, as given to the last VMRUN:
+	 * emulators overwrite the VMCB on VMEXIT_INVALID (svm.c). */
+	struct svm_entry_fields {
+		u64 efer, cr0, cr3, cr4, dr6, dr7, g_pat, event_inj;
+		u16 cs_attrib;
+	} entered;
 };
 
 /* Per-VM state, vm->arch. */
@@ -62,6 +68,10 @@ void svm_flush_tdp(struct vm *vm);
 void svm_asid_prepare(struct vm *vm, struct vmcb *vmcb);
 void svm_asid_flush(struct vm *vm);
 void svm_asid_release(struct vm *vm);
+
+/* svm.c: the VMCB as the last VMRUN was given it, in *out (for the
+ * software checks after VMEXIT_INVALID). */
+void svm_vmcb_as_entered(struct vcpu *v, struct vmcb *out);
 
 /* msr.c */
 void svm_msr_init(void);

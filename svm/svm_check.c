@@ -33,6 +33,7 @@ static const char *const svm_rule_names[SVMC_NR] = {
 	[SVMC_ASID_ZERO] = "ASID = 0",
 	[SVMC_TLB_CONTROL] = "TLB_CONTROL has a reserved value",
 	[SVMC_NCR3_RANGE] = "nCR3 beyond MAXPHYADDR",
+	[SVMC_GPAT] = "G_PAT holds a reserved memory type",
 };
 
 const char *svm_rule_name(enum svm_rule r)
@@ -99,6 +100,19 @@ static u32 svm_check_event(u64 ev)
 	       rule(type == VMCB_EV_TYPE_EXC && (vec > 31 || vec == 2), SVMC_EVENT_VECTOR);
 }
 
+/* PAT entries may be UC 0, WC 1, WT 4, WP 5, WB 6, UC- 7 (APM Vol. 2
+ * 7.8.2); with nested paging VMRUN loads G_PAT and refuses the others
+ * (15.25.8). */
+static bool pat_has_reserved_type(u64 pat)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 t = (u8)(pat >> (8 * i));
+		if (t == 2 || t == 3 || t > 7)
+			return true;
+	}
+	return false;
+}
+
 /* Controls: the VMRUN intercept, the permission maps below MAXPHYADDR,
  * ASID 0 (the host's), TLB_CONTROL values of 15.16.1 (3 and 7 need
  * flush-by-ASID) and nCR3 (15.25.3). */
@@ -121,6 +135,8 @@ static u32 svm_check_control(const struct vmcb_control *c, const struct svm_chec
 
 u32 svm_check_vmcb(const struct vmcb *vmcb, const struct svm_check_cpu *cpu)
 {
+	bool np = vmcb->ctl.np_ctl & VMCB_NP_ENABLE;
 	return svm_check_cr(&vmcb->save, cpu) | svm_check_efer(&vmcb->save, cpu) |
-	       svm_check_control(&vmcb->ctl, cpu);
+	       svm_check_control(&vmcb->ctl, cpu) |
+	       rule(np && pat_has_reserved_type(vmcb->save.g_pat), SVMC_GPAT);
 }

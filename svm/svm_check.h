@@ -37,6 +37,7 @@ enum svm_rule {
 	SVMC_ASID_ZERO,         /* ASID = 0 */
 	SVMC_TLB_CONTROL,       /* TLB_CONTROL reserved value */
 	SVMC_NCR3_RANGE,        /* nested paging with nCR3 beyond MAXPHYADDR */
+	SVMC_GPAT,              /* nested paging with a reserved type in G_PAT */
 	SVMC_NR
 };
 

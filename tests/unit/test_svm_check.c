@@ -235,6 +235,20 @@ static void test_ncr3(void **state)
 	assert_int_equal(svm_check_vmcb(&vmcb, &qemu_cpu), 0);
 }
 
+static void test_gpat(void **state)
+{
+	(void)state;
+	good_vmcb();
+	vmcb.save.g_pat = 0x0606060606060606ull;        /* all WB */
+	assert_int_equal(svm_check_vmcb(&vmcb, &qemu_cpu), 0);
+	vmcb.save.g_pat = 0x0007040600070402ull;        /* PA0 = 2: reserved */
+	expect_only(SVMC_GPAT);
+	vmcb.save.g_pat = 0x0807040600070406ull;        /* PA7 = 8 */
+	expect_only(SVMC_GPAT);
+	vmcb.ctl.np_ctl = 0;                            /* G_PAT unused */
+	assert_int_equal(svm_check_vmcb(&vmcb, &qemu_cpu), 0);
+}
+
 /* Several broken rules: all reported, the first in APM order named first. */
 static void test_several_rules(void **state)
 {
@@ -277,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_asid_zero),
 		cmocka_unit_test(test_tlb_control),
 		cmocka_unit_test(test_ncr3),
+		cmocka_unit_test(test_gpat),
 		cmocka_unit_test(test_several_rules),
 		cmocka_unit_test(test_rule_names),
 	};
