@@ -6,10 +6,12 @@
 #include "vmx/vmcs.h"
 #include "vmx/exit.h"
 #include "core/cpu.h"
+#include "core/cpufeat.h"
 #include "core/emulate.h"
 #include "core/fpu.h"
 #include "core/log.h"
 #include "core/sched.h"
+#include "drivers/lapic.h"
 
 #define GP_VECTOR 13
 
@@ -48,6 +50,13 @@ static enum exit_action exit_ext_intr(struct vcpu *v, u32 reason)
 	(void)v, (void)reason;
 	sched_take_host_interrupts();
 	return sched_slice_expired() ? EXIT_YIELD : EXIT_RESUME;
+}
+
+/* VMX-preemption timer (SDM Vol. 3C 26.5.1): the slice is over. */
+static enum exit_action exit_preempt_timer(struct vcpu *v, u32 reason)
+{
+	(void)v, (void)reason;
+	return EXIT_YIELD;
 }
 
 static enum exit_action exit_triple_fault(struct vcpu *v, u32 reason)
@@ -200,6 +209,7 @@ static const struct vmx_exit vmx_exits[VMX_EXIT_NR] = {
 	[VMX_EXIT_EPT_VIOLATION] = { exit_ept_violation, VMEXIT_K_TDP_FAULT, "EPT violation" },
 	[VMX_EXIT_EPT_MISCONFIG] = { exit_ept_misconfig, VMEXIT_K_TDP_FAULT,
 				     "EPT misconfiguration" },
+	[VMX_EXIT_PREEMPT_TIMER] = { exit_preempt_timer, VMEXIT_K_INTR, "preemption timer" },
 	[VMX_EXIT_WBINVD] = { exit_skip, VMEXIT_K_OTHER, "WBINVD" },
 	[VMX_EXIT_XSETBV] = { exit_xsetbv, VMEXIT_K_OTHER, "XSETBV" },
 };
@@ -261,13 +271,26 @@ static enum exit_action vmx_entry_insn_failed(struct vcpu *v, int rc)
 	return vmx_entry_kill(v, vmx_insn_error_name(err));
 }
 
+/* A new slice (first entry, after a yield, or after another vCPU ran)
+ * starts the VMX-preemption timer at the slice length; within a slice it
+ * counts on across exits ("save VMX-preemption timer value"). The timer
+ * ticks every 2^IA32_VMX_MISC[4:0] TSC cycles (SDM Vol. 3C 26.5.1). */
+static void vmx_preempt_before_entry(struct vmx_vcpu *x, bool switched)
+{
+	if (!vmx_ctl.preempt || !(x->slice_new || switched))
+		return;
+	u64 ticks = us_to_tsc(sched_slice_us) >> cpufeat()->vmx.preemption_timer_rate;
+	vmcs_write(VMCS_GUEST_PREEMPT_TIMER, MAX(MIN(ticks, 0xffffffffull), 1));
+	x->slice_new = false;
+}
+
 /* vmx_ops.run: enter the guest once and handle its exit. */
 enum exit_action vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	vmx_vmcs_load(v);
 	vmx_event_before_entry(v);
-	vmx_switch_before_entry(v);
+	vmx_preempt_before_entry(x, vmx_switch_before_entry(v));
 	fpu_enter_guest(v);
 	int rc = vmx_enter(&v->gprs, &x->cr2, x->launched);
 	if (rc)
@@ -282,5 +305,7 @@ enum exit_action vmx_run(struct vcpu *v)
 	 * that did not exit): the exit saved EFER (28.3.1); keep the entry
 	 * control equal to LMA for the next entry (27.3.1.1). */
 	vmx_sync_ia32e(vmcs_read(VMCS_GUEST_EFER));
-	return vmx_handle_exit(v, EXIT_REASON_BASIC(reason));
+	enum exit_action act = vmx_handle_exit(v, EXIT_REASON_BASIC(reason));
+	x->slice_new = act == EXIT_YIELD;
+	return act;
 }

@@ -93,17 +93,19 @@ void vmx_switch_init(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	x->dr6 = DR6_INIT;
+	x->slice_new = true;
 }
 
-void vmx_switch_before_entry(struct vcpu *v)
+bool vmx_switch_before_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	if (vmx_loaded == x)
-		return;
+		return false;
 	if (vmx_loaded)
 		switch_out(vmx_loaded);
 	switch_in(x);
 	vmx_loaded = x;
+	return true;
 }
 
 void vmx_switch_forget(struct vcpu *v)

@@ -86,6 +86,23 @@ static int vmx_control(const char *name, u32 msr, u32 want, u32 opt, u32 *out)
 	return 0;
 }
 
+/* The VMX-preemption timer (SDM Vol. 3C 26.5.1) where the CPU offers it
+ * together with "save VMX-preemption timer value" (25.7.1): it ends a slice
+ * even where external-interrupt exiting does not fire. Bochs 2.7 evaluates
+ * the interrupt mask of an entry before it counts as non-root operation, so
+ * with host and guest IF=0 the slice timer's interrupt stays blocked while
+ * the guest runs. A slice's timer counts on across its exits. */
+static void vmx_preempt_init(void)
+{
+	u32 exit_may1 = (u32)(rdmsr(cpufeat()->vmx.true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				    MSR_IA32_VMX_EXIT_CTLS) >> 32);
+	vmx_ctl.preempt = cpufeat()->vmx.preemption_timer && (exit_may1 & EXIT_SAVE_PREEMPT);
+	if (!vmx_ctl.preempt)
+		return;
+	vmx_ctl.pin |= PIN_PREEMPT_TIMER;
+	vmx_ctl.exit |= EXIT_SAVE_PREEMPT;
+}
+
 /* Every port and MSR access exits (unconditional I/O exiting, an all-ones
  * MSR bitmap); CR8 moves exit so a guest never writes the host's TPR
  * (SDM Vol. 3C 26.1.3: without a TPR shadow MOV to CR8 reaches the APIC).
@@ -118,6 +135,7 @@ static int vmx_controls_init(const struct vmx_caps *c)
 	vmx_ctl.entry &= ~ENTRY_IA32E_GUEST;
 	if (!c->vpid || !c->invvpid || (!c->invvpid_single && !c->invvpid_all))
 		vmx_ctl.proc2 &= ~PROC2_VPID;
+	vmx_preempt_init();
 	vmx_ctl.tsc_aux = cpuid(0x80000000u, 0).eax >= 0x80000001u &&
 			  (cpuid(0x80000001u, 0).edx & BIT(27));    /* RDTSCP */
 	return 0;

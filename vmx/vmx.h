@@ -18,6 +18,7 @@ struct vmx_controls {
 	u64 cr0_mask, cr4_mask;   /* guest/host masks: bits VMX forces */
 	hpa_t msr_bitmap;         /* 4 KiB of ones: every MSR access exits */
 	bool tsc_aux;             /* the host has RDTSCP, hence IA32_TSC_AUX */
+	bool preempt;             /* VMX-preemption timer in use (pin bit 6) */
 };
 
 /* Per-VM VMX state (vm->arch). */
@@ -39,6 +40,7 @@ struct vmx_vcpu {
 	 * that ran last (vcpu_switch.c); valid here otherwise. */
 	u64 dr[4], dr6;
 	u64 msr[GMSR_NR];         /* STAR LSTAR CSTAR SFMASK KERNEL_GS_BASE TSC_AUX */
+	bool slice_new;           /* next entry starts a slice: reload the preemption timer */
 };
 
 extern struct vmx_controls vmx_ctl;
@@ -76,10 +78,10 @@ void vmx_event_after_exit(struct vcpu *v);
 
 /* vcpu_switch.c: lazy switching of DR0-3/DR6 and the MSRs outside the
  * VMCS. vmx_switch_init sets reset values in a new vCPU; before_entry loads
- * v's values when another vCPU ran last on this CPU; forget drops a vCPU
- * being destroyed. vmx_dr_get reads guest DRn (0-3). */
+ * v's values when another vCPU ran last on this CPU (and then returns
+ * true); forget drops a vCPU being destroyed. vmx_dr_get reads DRn (0-3). */
 void vmx_switch_init(struct vcpu *v);
-void vmx_switch_before_entry(struct vcpu *v);
+bool vmx_switch_before_entry(struct vcpu *v);
 void vmx_switch_forget(struct vcpu *v);
 u64 vmx_dr_get(struct vcpu *v, int n);
 u64 vmx_msr_get(struct vcpu *v, enum guest_msr m);
