@@ -247,6 +247,10 @@ int main(const char *cmdline)
 	rt_opt_uint(cmdline, "seed", &seed);
 	rt_opt_uint(cmdline, "rounds", &rounds);
 	rt_opt_uint(cmdline, "spin", &spin);
+	u64 sti = 0;
+	rt_opt_uint(cmdline, "sti", &sti);
+	if (sti)
+		asm volatile("sti");   /* see spin.c: Bochs SVM preempts only IF = 1 */
 	if (!rt_opt_uint(cmdline, "gap", &g.threshold))
 		g.threshold = gap_calibrate();
 	feat_detect();
