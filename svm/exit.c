@@ -199,6 +199,17 @@ static enum exit_action svm_exit_virt_insn(struct vcpu *v, struct vmcb *vmcb, co
 	return emu_virt_insn(v, name);
 }
 
+/* VMMCALL: the debug hypercall when `debug_hypercalls` is on, else #UD
+ * (core/emulate.h emu_hypercall). */
+static enum exit_action svm_exit_vmmcall(struct vcpu *v, struct vmcb *vmcb, const char *name)
+{
+	bool advance;
+	enum exit_action a = emu_hypercall(v, name, &advance);
+	if (advance && svm_skip_insn(v, vmcb) == EXIT_KILL)
+		return EXIT_KILL;
+	return a;
+}
+
 static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_EXC(8)]   = { svm_exit_df, VMEXIT_K_EXCEPTION, "#DF" },
 	[SVM_EXIT_INTR]     = { svm_exit_intr, VMEXIT_K_INTR, "intr" },
@@ -210,7 +221,7 @@ static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_MSR]      = { svm_exit_msr, VMEXIT_K_MSR, "msr" },
 	[SVM_EXIT_SHUTDOWN] = { svm_exit_shutdown, VMEXIT_K_OTHER, "shutdown" },
 	[SVM_EXIT_VMRUN]    = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "vmrun" },
-	[SVM_EXIT_VMMCALL]  = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "vmmcall" },
+	[SVM_EXIT_VMMCALL]  = { svm_exit_vmmcall, VMEXIT_K_VIRT_INSN, "vmmcall" },
 	[SVM_EXIT_VMLOAD]   = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "vmload" },
 	[SVM_EXIT_VMSAVE]   = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "vmsave" },
 	[SVM_EXIT_STGI]     = { svm_exit_virt_insn, VMEXIT_K_VIRT_INSN, "stgi" },

@@ -96,6 +96,17 @@ static enum exit_action exit_virt_insn(struct vcpu *v, u32 reason)
 	return emu_virt_insn(v, vmx_exit_name(reason));
 }
 
+/* VMCALL: the debug hypercall when `debug_hypercalls` is on, else #UD
+ * (core/emulate.h emu_hypercall). */
+static enum exit_action exit_vmcall(struct vcpu *v, u32 reason)
+{
+	bool advance;
+	enum exit_action a = emu_hypercall(v, vmx_exit_name(reason), &advance);
+	if (advance)
+		vmx_skip_insn(v);
+	return a;
+}
+
 /* I/O instruction (SDM Vol. 3C 28.2.1 table 28-5): size bits 2:0 (0, 1,
  * 3 = 1, 2, 4 bytes), direction bit 3 (1 = IN), string bit 4, port 31:16. */
 static enum exit_action exit_io(struct vcpu *v, u32 reason)
@@ -191,7 +202,8 @@ static const struct vmx_exit vmx_exits[VMX_EXIT_NR] = {
 	[VMX_EXIT_GETSEC] = { exit_virt_insn, VMEXIT_K_VIRT_INSN, "getsec" },
 	[VMX_EXIT_HLT] = { exit_hlt, VMEXIT_K_HLT, "HLT" },
 	[VMX_EXIT_INVD] = { exit_skip, VMEXIT_K_OTHER, "INVD" },
-	VIRT(VMX_EXIT_VMCALL, "vmcall"), VIRT(VMX_EXIT_VMCLEAR, "vmclear"),
+	[VMX_EXIT_VMCALL] = { exit_vmcall, VMEXIT_K_VIRT_INSN, "vmcall" },
+	VIRT(VMX_EXIT_VMCLEAR, "vmclear"),
 	VIRT(VMX_EXIT_VMLAUNCH, "vmlaunch"), VIRT(VMX_EXIT_VMPTRLD, "vmptrld"),
 	VIRT(VMX_EXIT_VMPTRST, "vmptrst"), VIRT(VMX_EXIT_VMREAD, "vmread"),
 	VIRT(VMX_EXIT_VMRESUME, "vmresume"), VIRT(VMX_EXIT_VMWRITE, "vmwrite"),
