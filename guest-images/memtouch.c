@@ -1,7 +1,9 @@
 /* memtouch: writes a page-unique pattern over N MiB above its own image,
  * reads all of it back and verifies every word. Options: mib=<N> (8),
- * order=seq|random|hotcold (seq), passes=<n> (1), seed=<n> (1). Each pass
- * uses a fresh key, so a page that comes back stale from a pager fails. */
+ * order=seq|random|hotcold (seq), passes=<n> (1), seed=<n> (1),
+ * readonly_after=<n> (passes from the n-th on only verify), readzero=<N>
+ * (then read N MiB above the data that were never written: all zero).
+ * Each write pass uses a fresh key, so a page that comes back stale fails. */
 #include "rt.h"
 
 #define REGION_BASE     (4 * MiB)
@@ -18,6 +20,8 @@ struct touch {
 	u64 key;                        /* this pass's pattern key */
 	u64 lcg_mul, lcg_add, lcg_mask; /* random order: a full-period LCG */
 	u64 mismatches;
+	u64 readonly_after;             /* 0: every pass writes */
+	u64 zero_pages;                 /* readzero=: pages read, never written */
 	struct rt_rand rng;
 };
 
@@ -118,6 +122,8 @@ static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *p
 	ok &= opt_uint(cmdline, "mib", mib);
 	ok &= opt_uint(cmdline, "passes", passes);
 	ok &= opt_uint(cmdline, "seed", seed);
+	ok &= opt_uint(cmdline, "readonly_after", &t->readonly_after);
+	ok &= opt_uint(cmdline, "readzero", &t->zero_pages);
 	if (rt_opt_str(cmdline, "order", order, sizeof(order))) {
 		unsigned i = 0;
 		while (i < ARRAY_SIZE(order_names) && rt_strcmp(order, order_names[i]))
@@ -128,7 +134,41 @@ static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *p
 		}
 		t->order = (enum order)i;
 	}
-	return ok && *mib && *passes;
+	t->zero_pages *= MiB / PAGE_SIZE;
+	return ok && (*mib || t->zero_pages) && *passes;
+}
+
+/* readzero=: every word of the pages above the data region, which nobody
+ * wrote, must read as zero (demand-zero memory, or a zero page dropped by
+ * the pager and faulted in again). Returns the words that were not. */
+static u64 read_zero_region(const struct touch *t)
+{
+	volatile u64 *p = t->base + t->pages * WORDS;
+	u64 bad = 0;
+
+	for (u64 i = 0; i < t->zero_pages * WORDS; i++) {
+		if (p[i] && bad++ < MISMATCH_SHOW)
+			rt_printf("memtouch: word at 0x%lx never written but reads 0x%016lx\n",
+				  (u64)&p[i], p[i]);
+	}
+	return bad;
+}
+
+/* One pass: write with a fresh key (unless read-only by then), the
+ * hot/cold accesses, then verify everything. */
+static void run_pass(struct touch *t, u64 pass, u64 seed)
+{
+	bool write = !t->readonly_after || pass < t->readonly_after;
+
+	if (write)
+		t->key = rt_mix64(seed ^ (pass << 48));
+	if (write)
+		sweep(t, true);
+	if (write && t->order == ORDER_HOTCOLD)
+		hotcold_accesses(t);
+	sweep(t, false);
+	rt_printf("memtouch: pass %lu (%s) done, %lu mismatched words so far\n", pass + 1,
+		  write ? "write+verify" : "verify only", t->mismatches);
 }
 
 /* Bytes of RAM from REGION_BASE up, per the Multiboot memory sizes. */
@@ -150,25 +190,25 @@ int main(const char *cmdline)
 		rt_report(false, "memtouch options '%s'", cmdline);
 		return rt_summary();
 	}
-	if ((u64)_end > REGION_BASE || mib * MiB > room_above_base()) {
-		rt_report(false, "memtouch: %lu MiB from 0x%lx must fit in RAM (image ends 0x%lx, mem_upper %u KiB)",
-			  mib, REGION_BASE, (u64)_end, rt_mbi->mem_upper);
+	if ((u64)_end > REGION_BASE || mib * MiB + t.zero_pages * PAGE_SIZE > room_above_base()) {
+		rt_report(false, "memtouch: %lu MiB (+%lu zero pages) from 0x%lx must fit in RAM (image ends 0x%lx, mem_upper %u KiB)",
+			  mib, t.zero_pages, REGION_BASE, (u64)_end, rt_mbi->mem_upper);
 		return rt_summary();
 	}
 	t.pages = mib * MiB / PAGE_SIZE;
 	rt_rand_seed(&t.rng, seed);
-	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu\n",
-		  mib, t.pages, REGION_BASE, order_names[t.order], passes, seed);
-	for (u64 pass = 0; pass < passes; pass++) {
-		t.key = rt_mix64(seed ^ (pass << 48));
-		sweep(&t, true);
-		if (t.order == ORDER_HOTCOLD)
-			hotcold_accesses(&t);
-		sweep(&t, false);
-		rt_printf("memtouch: pass %lu done, %lu mismatched words so far\n", pass + 1, t.mismatches);
-	}
+	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu readonly_after=%lu\n",
+		  mib, t.pages, REGION_BASE, order_names[t.order], passes, seed, t.readonly_after);
+	for (u64 pass = 0; t.pages && pass < passes; pass++)
+		run_pass(&t, pass, seed);
 	rt_printf("memtouch: touched %lu pages\n", t.pages);
-	rt_report(t.mismatches == 0, "memtouch %lu MiB order=%s passes=%lu (%lu mismatched words)",
-		  mib, order_names[t.order], passes, t.mismatches);
+	if (t.pages)
+		rt_report(t.mismatches == 0, "memtouch %lu MiB order=%s passes=%lu (%lu mismatched words)",
+			  mib, order_names[t.order], passes, t.mismatches);
+	if (t.zero_pages) {
+		u64 bad = read_zero_region(&t);
+		rt_report(bad == 0, "memtouch readzero %lu pages never written read as zero (%lu bad words)",
+			  t.zero_pages, bad);
+	}
 	return rt_summary();
 }

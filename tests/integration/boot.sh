@@ -5,7 +5,7 @@
 # around this script kills the emulator itself.
 #
 # usage: boot.sh [-s SERIAL] [-l EMULOG] [-w WORKDIR] [-a tcg|kvm] [-c BOCHS_CPU]
-#                [-d ide|virtio:FILE]... PLATFORM IMAGE [CMDLINE...]
+#                [-d ide|virtio:FILE]... [-t EVENT]... PLATFORM IMAGE [CMDLINE...]
 #   PLATFORM  qemu-bios | qemu-avx | qemu-uefi (IMAGE is an ISO), qemu-kernel (IMAGE is
 #             the ELF, booted by QEMU's Multiboot 1 loader with CMDLINE),
 #             bochs-intel | bochs-sandybridge | bochs-ryzen (IMAGE is an ISO)
@@ -18,16 +18,18 @@
 #   -d IF:FILE attach raw disk image FILE (repeatable, in order): ide (QEMU
 #             PIIX IDE / Bochs ata0-master, ata0-slave, ata1-slave; the CD is
 #             ata1-master) or virtio (QEMU virtio-blk-pci; not on Bochs)
+#   -t EVENT  enable a QEMU trace event (repeatable; `qemu-system-x86_64 -trace
+#             help` lists them), logged into the -l file (QEMU only)
 # Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
 # BOCHS_TERM=1 connects the Bochs UART to the terminal for input as well.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=()
+serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=()
 
-usage() { sed -n '7,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-while getopts "s:l:w:a:c:d:h" opt; do
+while getopts "s:l:w:a:c:d:t:h" opt; do
 	case $opt in
 	s) serial=$OPTARG ;;
 	l) emulog=$OPTARG ;;
@@ -35,6 +37,7 @@ while getopts "s:l:w:a:c:d:h" opt; do
 	a) accel=$OPTARG ;;
 	c) bochs_cpu=$OPTARG ;;
 	d) disks+=("$OPTARG") ;;
+	t) traces+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -102,6 +105,10 @@ run_qemu() {
 		args+=(-serial mon:stdio)   # Ctrl-A X quits, Ctrl-A C: monitor
 	fi
 	[ -n "$emulog" ] && args+=(-d guest_errors,cpu_reset -D "$emulog")
+	local t
+	for t in "${traces[@]}"; do
+		args+=(-trace "$t")
+	done
 	case $platform in
 	qemu-bios | qemu-avx)
 		args+=(-cdrom "$image") ;;
@@ -134,6 +141,7 @@ qemu_tcg_cpu() {
 run_bochs() {
 	local model=$1 cfg="$workdir/bochsrc.txt" rc="$workdir/bochs.rc" com1
 	model=${bochs_cpu:-$model}
+	[ ${#traces[@]} -eq 0 ] || { echo "boot.sh: -t (QEMU trace events) is QEMU only" >&2; exit 2; }
 	if [ -n "$serial" ]; then
 		com1="mode=file, dev=$serial"
 	elif [ "${BOCHS_TERM:-0}" = 1 ]; then

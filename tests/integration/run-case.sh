@@ -21,15 +21,15 @@ global_rejects=('^PANIC')
 
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
-# c_unchanged[], c_order[]. A key written `key@platform:` applies to that
-# platform only and overrides the plain key (expect/reject/module/xfail/
-# summary/disk/unchanged/order lines add up instead). c_isovar names the
+# c_unchanged[], c_order[], c_trace[], c_value[], c_emusum[], c_check[]. A
+# key written `key@platform:` applies to that platform only and overrides
+# the plain key (every other kind of line adds up instead). c_isovar names the
 # platform when a module@ or cmdline@ line applied (its own ISO then).
 parse_case() {
 	local file=$1 plat=$2 line key val kplat
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
-	c_order=() c_isovar=
+	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar=
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -53,6 +53,10 @@ parse_case() {
 		disk) c_disks+=("$val") ;;
 		unchanged) c_unchanged+=("$val") ;;
 		order) c_order+=("$val") ;;
+		trace) c_trace+=("$val") ;;
+		value) c_value+=("$val") ;;
+		emusum) c_emusum+=("$val") ;;
+		check) c_check+=("$val") ;;
 		cmdline | platforms | timeout)
 			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
 				scalar[$key]=$val
@@ -233,6 +237,66 @@ judge() {
 	return 0
 }
 
+# Group 1 of the first line of file $1 matching regex $2 (fails if none).
+first_group() {
+	local line re=$2
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			printf '%s\n' "${BASH_REMATCH[1]:-}"
+			return 0
+		fi
+	done <"$1"
+	return 1
+}
+
+# The sum of group 1 over every line of file $1 matching regex $2 (0 if none).
+sum_group() {
+	local line re=$2 sum=0
+	[ -f "$1" ] || { echo 0; return 0; }
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && sum=$((sum + ${BASH_REMATCH[1]:-1}))
+	done < <(grep -E -- "$re" "$1")
+	echo "$sum"
+}
+
+# Numbers from the run: `value: NAME REGEX` (group 1 of the first serial
+# line matching REGEX), `emusum: NAME REGEX` (group 1 summed over the
+# emulator log's matching lines, e.g. QEMU trace events from `trace:`), then
+# every `check: EXPR` (bash arithmetic over those names) must hold. Prints
+# the reason and the values on failure.
+check_values() {
+	local log=$1 emulog=$2 line name re v expr w shown=''
+	local -A vals=()
+	for line in "${c_value[@]}" "${c_emusum[@]/#/+}"; do
+		read -r name re <<<"$line"
+		if [[ $name == +* ]]; then
+			name=${name#+}
+			v=$(sum_group "$emulog" "$re")
+		elif ! v=$(first_group "$log" "$re"); then
+			echo "value $name: /$re/ not found"
+			return 1
+		fi
+		if ! [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ && $v =~ ^[0-9]+$ ]]; then
+			echo "value $name: bad name or non-numeric '$v'"
+			return 1
+		fi
+		vals[$name]=$v shown+=" $name=$v"
+	done
+	for expr in "${c_check[@]}"; do
+		for w in $(grep -oE '[A-Za-z_][A-Za-z0-9_]*' <<<"$expr"); do
+			[ -n "${vals[$w]+x}" ] || { echo "check '$expr': no value named $w"; return 1; }
+		done
+		# In a subshell with one variable per value; $1 keeps the
+		# expression safe from a value named like a local.
+		if ! (set -- "$expr"
+			for w in "${!vals[@]}"; do printf -v "$w" '%s' "${vals[$w]}"; done
+			(($1))) 2>/dev/null; then
+			echo "check failed: '$expr' with$shown"
+			return 1
+		fi
+	done
+}
+
 # An `order: RE1 => RE2 [=> RE3...]` line: the first line matching each
 # regex exists and comes after the first line matching the one before it.
 order_check() {
@@ -290,8 +354,12 @@ run_pair() {
 
 	if [ -z "$reason" ]; then
 		: >"$out/serial.log"
-		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" \
-			-l "$out/emulator.log" -w "$out" "${disk_args[@]}" "$plat" "$image" "${c_words[@]}" \
+		local trace_args=() t
+		for t in "${c_trace[@]}"; do
+			trace_args+=(-t "$t")
+		done
+		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" \
+			-w "$out" "${disk_args[@]}" "${trace_args[@]}" "$plat" "$image" "${c_words[@]}" \
 			>"$out/emulator.out" 2>&1 </dev/null
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
@@ -299,6 +367,8 @@ run_pair() {
 			reason="timeout after ${limit}s; last serial lines: $(last_lines "$out/serial.clean" 3)"
 		elif ! reason=$(judge "$out/serial.clean"); then
 			[ -s "$out/serial.clean" ] || reason="$reason; no serial output, emulator exit $rc: $(last_lines "$out/emulator.out" 2)"
+		elif ! reason=$(check_values "$out/serial.clean" "$out/emulator.log"); then
+			:
 		elif ! reason=$(check_unchanged "$out/disks"); then
 			:
 		else
