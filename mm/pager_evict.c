@@ -12,6 +12,9 @@
 #include "mm/rmap.h"
 #include "mm/swap_area.h"
 
+/* Fewest victims worth a sweep while writes are in flight (see pager_sweep). */
+#define PAGER_SWEEP_MIN 8
+
 static bool page_is_zero(hpa_t f)
 {
 	const u64 *p = hpa_to_ptr(f);
@@ -188,9 +191,12 @@ u32 pager_sweep(u32 want, struct vm *only)
 	struct tlbgen_batch batch;
 	u32 victims[PAGER_SWEEP_MAX], n, freed = 0;
 
-	/* Never unmap more pages than can be written at once. */
+	/* Never unmap more pages than can be written at once; while many
+	 * writes are in flight (a disk that completes one request at a time),
+	 * wait for them rather than sweep for a few victims each fault: each
+	 * sweep costs a policy scan, a flush and, with `audit`, a full audit. */
 	want = MIN(MIN(want, PAGER_SWEEP_MAX), PAGER_IO_MAX - (u32)pager.io_in_flight);
-	if (!want)
+	if (!want || (want < PAGER_SWEEP_MIN && pager.io_in_flight))
 		return 0;
 	pager_sweep_only = only;
 	n = policy_pick(&pager.policy, victims, want);
