@@ -39,7 +39,9 @@ void evict_trap_vmmcall(void *job);
 /* On a page of their own, so evicting the handler's page never evicts the
  * code that is still issuing hypercalls: switch to the job's stack, evict
  * every page of the job (touching nothing but the job from then on), then
- * raise the job's exception. rt_try() gets the vector. */
+ * raise the job's exception. rt_try() gets the vector. A page the previous
+ * round brought back while its write was still in flight stays pinned
+ * until the write ends: E_BUSY is retried (each exit polls the disk). */
 asm(".macro evict_trap name, insn\n"
     "	.globl evict_trap_\\name\n"
     "evict_trap_\\name:\n"
@@ -48,10 +50,15 @@ asm(".macro evict_trap name, insn\n"
     "	xorl %edx, %edx\n"
     "1:	cmpq 8(%rsi), %rdx\n"
     "	jae 2f\n"
-    "	movq 24(%rsi,%rdx,8), %rbx\n"
+    "	movl $100000, %ecx\n"
+    "5:	movq 24(%rsi,%rdx,8), %rbx\n"
     "	movabsq $0x7076000000000001, %rax\n"
     "	\\insn\n"
-    "	movq %rax, 152(%rsi,%rdx,8)\n"
+    "	cmpq $-8, %rax\n"          /* E_BUSY: still under I/O, retry */
+    "	jne 6f\n"
+    "	decl %ecx\n"
+    "	jnz 5b\n"
+    "6:	movq %rax, 152(%rsi,%rdx,8)\n"
     "	incq %rdx\n"
     "	jmp 1b\n"
     "2:	movq 16(%rsi), %rax\n"
