@@ -2,8 +2,9 @@
  * to evict the pages its exception delivery needs (IDT, GDT, its own page
  * tables, the handler code, the stack the CPU pushes onto), then raises an
  * exception, which must arrive as itself once those pages are swapped in.
- * Option hypercalls=0: the hypervisor runs without the option, and the
- * hypercall instruction must raise #UD instead. */
+ * Options: rounds= (1), settle= (200 no-op hypercalls before each
+ * exception); hypercalls=0: the hypervisor runs without the option, and
+ * the hypercall instructions must raise #UD instead. */
 #include "rt.h"
 
 #define HYPERCALL_MAGIC 0x7076000000000000UL    /* core/emulate.h */
@@ -27,9 +28,11 @@ struct evict_job {
 	u64 trigger;            /* 16: enum trigger */
 	u64 gpa[JOB_MAX];       /* 24 */
 	i64 rc[JOB_MAX];        /* 152: the hypercalls' results */
+	u64 settle;             /* 280: no-op hypercalls before the exception */
 };
 _Static_assert(__builtin_offsetof(struct evict_job, gpa) == 24, "job layout");
 _Static_assert(__builtin_offsetof(struct evict_job, rc) == 152, "job layout");
+_Static_assert(__builtin_offsetof(struct evict_job, settle) == 280, "job layout");
 
 extern const u64 rt_isr_table[32];
 void rt_trap(void *frame);
@@ -39,7 +42,9 @@ void evict_trap_vmmcall(void *job);
 /* On a page of their own, so evicting the handler's page never evicts the
  * code that is still issuing hypercalls: switch to the job's stack, evict
  * every page of the job (touching nothing but the job from then on), then
- * raise the job's exception. rt_try() gets the vector. A page the previous
+ * raise the job's exception. In between, `settle` no-op hypercalls (each an
+ * exit that polls the disk) let the writes finish, so the exception meets
+ * swapped pages rather than pages still in writeback. A page the previous
  * round brought back while its write was still in flight stays pinned
  * until the write ends: E_BUSY is retried (each exit polls the disk). */
 asm(".macro evict_trap name, insn\n"
@@ -61,7 +66,14 @@ asm(".macro evict_trap name, insn\n"
     "6:	movq %rax, 152(%rsi,%rdx,8)\n"
     "	incq %rdx\n"
     "	jmp 1b\n"
-    "2:	movq 16(%rsi), %rax\n"
+    "2:	movq 280(%rsi), %rcx\n"
+    "7:	testq %rcx, %rcx\n"
+    "	jz 8f\n"
+    "	movabsq $0x707600000000ffff, %rax\n"
+    "	\\insn\n"
+    "	decq %rcx\n"
+    "	jmp 7b\n"
+    "8:	movq 16(%rsi), %rax\n"
     "	cmpq $1, %rax\n"
     "	je 3f\n"
     "	cmpq $2, %rax\n"
@@ -84,6 +96,7 @@ static struct evict_job job __attribute__((aligned(4096)));
 static u64 stack_page[PAGE_SIZE / 8] __attribute__((aligned(4096)));
 static u64 data_page[PAGE_SIZE / 8] __attribute__((aligned(4096)));
 static bool use_vmmcall;
+static u64 settle = 200;
 
 static i64 hypercall(u64 fn, u64 arg)
 {
@@ -137,6 +150,7 @@ static void job_build(enum trigger t)
 	job.n = 0;
 	job.trigger = t;
 	job.stack_top = (u64)stack_page + PAGE_SIZE / 2;
+	job.settle = settle;
 	job_add((u64)stack_page);
 	job_add(idtr.base);
 	job_add(gdtr.base);
@@ -226,6 +240,7 @@ int main(const char *cmdline)
 
 	rt_opt_uint(cmdline, "hypercalls", &enabled);
 	rt_opt_uint(cmdline, "rounds", &rounds);
+	rt_opt_uint(cmdline, "settle", &settle);
 	if (!enabled) {
 		no_hypercalls();
 		return rt_summary();
