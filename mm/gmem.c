@@ -158,11 +158,20 @@ static int gmem_populate(struct gmem *g, gpa_t a, unsigned flags, hpa_t *out)
 	return 0;
 }
 
-/* The frame mapped at page a, if any. */
+/* The frame mapped at page a, if any. A page the pager holds elsewhere
+ * (a non-zero, non-present leaf) is brought back first through the hook. */
 static bool gmem_lookup(struct gmem *g, gpa_t a, hpa_t *out)
 {
 	unsigned flags;
 	hpa_t pa;
+	if (pt_translate(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), &pa, &flags) == 0) {
+		*out = pa;
+		return true;
+	}
+	u64 *leaf = gmem_leaf(g, a);
+	if (!leaf || !*leaf || !g->hooks || !g->hooks->make_resident ||
+	    g->hooks->make_resident(g, a) < 0)
+		return false;
 	if (pt_translate(g->tdp, ALIGN_DOWN(a.v, PAGE_SIZE), &pa, &flags) < 0)
 		return false;
 	*out = pa;
@@ -227,10 +236,14 @@ int gmem_read(struct gmem *g, gpa_t a, void *dst, u64 len)
 		hpa_t f;
 		if (!s)
 			return E_RANGE;
-		if (gmem_lookup(g, a, &f))
+		if (gmem_lookup(g, a, &f)) {
 			memcpy(p, (u8 *)hpa_to_ptr(f) + off, n);
-		else
+		} else {
+			u64 *leaf = gmem_leaf(g, a);
+			if (leaf && *leaf && s->kind == GMEM_RAM)
+				return E_NOMEM;   /* held by the pager, could not come back */
 			memset(p, s->kind == GMEM_HOLE ? 0xff : 0, n);
+		}
 		p += n;
 		len -= n;
 		a.v += n;

@@ -38,6 +38,10 @@ struct gmem_hooks {
 	hpa_t (*alloc_frame)(struct gmem *g);              /* zeroed, or FRAME_INVALID */
 	void (*frame_mapped)(struct gmem *g, hpa_t f);     /* a RAM frame got its leaf */
 	void (*frame_released)(struct gmem *g, hpa_t f);   /* at destroy, before freeing */
+	/* Page a's leaf is a pager state (swapped, in writeback, protected):
+	 * bring it back (synchronously) so the hypervisor can read or write it;
+	 * 0 or a negative code. */
+	int (*make_resident)(struct gmem *g, gpa_t a);
 };
 
 /* Guest memory of one VM. */

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/string.h"
+#include "mm/pagestate.h"
 #include "mm/rmap.h"
 #include "mm/swap_area.h"
 
@@ -49,9 +50,27 @@ static bool policy_is_candidate(void *ctx, u32 idx)
 	return !only || d->owner == only->id;
 }
 
-/* The hardware A bit of the leaf mapping frame idx, cleared. Without EPT
- * A/D bits the policy gets no reference information (every page looks
- * unused: CLOCK degrades to FIFO order). */
+/* Without EPT A/D bits (Bochs sandy bridge), a reference is sampled by
+ * taking the access away: a protected leaf that is still protected at the
+ * next visit was not touched; a touch faults and restores it (pager_fault).
+ * The protection takes effect at the flush that ends the sweep. */
+static bool pager_sample_by_protection(struct vm *vm, u64 *leaf)
+{
+	u64 old = *leaf;
+	struct pagestate_info st = pagestate_decode(vm->tdp.fmt, old);
+	if (st.state != PAGESTATE_RESIDENT)
+		return false;   /* still protected: not touched since */
+	bool ok = pagestate_replace(vm->tdp.fmt, leaf, &old,
+				    pagestate_make_protected(vm->tdp.fmt, st.frame));
+	if (ok) {
+		vm->mem.resident_pages--;
+		(void)tlbgen_note_cleared(&vm->tlb);
+	}
+	return true;
+}
+
+/* The hardware A bit of the leaf mapping frame idx, cleared; or the
+ * protection sample where EPT has no A/D bits. */
 static bool pager_test_ref(void *ctx, u32 idx)
 {
 	struct rmap_entry e;
@@ -59,7 +78,9 @@ static bool pager_test_ref(void *ctx, u32 idx)
 	if (!rmap_lookup(index_frame(idx), &e) || !pager.vms[e.vm])
 		return false;
 	struct vm *vm = pager.vms[e.vm];
-	if (!vm->tdp.ad_enabled || !pt_entry_is_present(&vm->tdp, *e.leaf))
+	if (!vm->tdp.ad_enabled)
+		return pager_sample_by_protection(vm, e.leaf);
+	if (!pt_entry_is_present(&vm->tdp, *e.leaf))
 		return false;
 	return pt_test_and_clear_accessed(&vm->tdp, e.leaf);
 }
@@ -146,10 +167,34 @@ static void pager_frame_released(struct gmem *g, hpa_t f)
 	pager_release_frame(f);
 }
 
+/* gmem hook: the hypervisor itself must read or write page a (loader,
+ * instruction fetch through the guest's page tables): bring it back now,
+ * driving the disks while the guest's own fault would have waited. */
+static int pager_make_resident(struct gmem *g, gpa_t a)
+{
+	struct vm *vm = g->hook_ctx;
+	u8 was_waiting = vm->waiting;
+	for (int tries = 0; tries < 1000; tries++) {
+		enum pager_result r = pager_fault(vm, a, false);
+		if (r == PAGER_FIXED && pt_entry_is_present(&vm->tdp, *gmem_leaf(g, a))) {
+			vm->waiting = was_waiting;
+			return 0;
+		}
+		if (r != PAGER_FIXED && r != PAGER_WAIT)
+			break;
+		while (vm->waiting != VM_WAIT_NONE && blk_busy())
+			blk_poll();
+		vm->waiting = VM_WAIT_NONE;
+	}
+	vm->waiting = was_waiting;
+	return E_NOMEM;
+}
+
 static const struct gmem_hooks pager_hooks = {
 	.alloc_frame = pager_alloc_frame,
 	.frame_mapped = pager_frame_mapped,
 	.frame_released = pager_frame_released,
+	.make_resident = pager_make_resident,
 };
 
 void pager_vm_init(struct vm *vm, u64 limit_pages)

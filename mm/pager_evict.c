@@ -57,15 +57,18 @@ static struct vm *victim_unmap(hpa_t f)
 		return NULL;
 	struct vm *vm = pager.vms[e.vm];
 	u64 old = *e.leaf;
-	if (!pt_entry_is_present(&vm->tdp, old))
+	enum pagestate st = pagestate_decode(vm->tdp.fmt, old).state;
+	if (st != PAGESTATE_RESIDENT && st != PAGESTATE_PROTECTED)
 		return NULL;
+	/* Without EPT A/D bits there is no dirty bit: always write. */
 	bool dirty = !vm->tdp.ad_enabled || pt_is_dirty(&vm->tdp, e.leaf);
 	u64 wb = pagestate_make_writeback(vm->tdp.fmt, hpa_to_hfn(f));
 	if (!pagestate_replace(vm->tdp.fmt, e.leaf, &old, wb))
 		return NULL;
 	struct frame *d = frame_desc(f);
 	d->flags |= FRAME_F_PINNED | (dirty ? FRAME_F_DIRTY : 0);
-	vm->mem.resident_pages--;
+	if (st == PAGESTATE_RESIDENT)
+		vm->mem.resident_pages--;   /* a protected page was already counted out */
 	vm->mem.evictions++;
 	return vm;
 }
@@ -213,6 +216,9 @@ u32 pager_sweep(u32 want, struct vm *only)
 		ASSERT(rc == 0);
 	}
 	tlbgen_batch_flush(&batch, pager_flush_vm, NULL);
+	for (size_t i = 1; i <= VM_MAX; i++)   /* protections of the sampling */
+		if (pager.vms[i])
+			tlbgen_flush(&pager.vms[i]->tlb, pager_flush_vm, NULL);
 	for (u32 i = 0; i < batch.n; i++) {
 		tlbgen_assert_safe(batch.v[i].gen, batch.v[i].ticket);
 		freed += victim_finish(tlbgen_batch_frame(&batch, i));

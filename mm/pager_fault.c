@@ -83,6 +83,17 @@ static enum pager_result demand_fault(struct vm *vm, gpa_t a, bool write)
 	}
 }
 
+/* A protected page was touched: give the access back (the reference is
+ * what the policy samples: the leaf is resident again at its next visit). */
+static void pager_unprotect(struct vm *vm, u64 *leaf, hpa_t f)
+{
+	u64 old = *leaf;
+	bool ok = pagestate_replace(vm->tdp.fmt, leaf, &old,
+				    pt_make_leaf(&vm->tdp, f, 1, PT_R | PT_W | PT_X));
+	ASSERT(ok);
+	vm->mem.resident_pages++;
+}
+
 enum pager_result pager_fault(struct vm *vm, gpa_t a, bool write)
 {
 	u64 *leaf = gmem_leaf(&vm->mem, a);
@@ -97,6 +108,10 @@ enum pager_result pager_fault(struct vm *vm, gpa_t a, bool write)
 	case PAGESTATE_FAULT_RECLAIM:
 		vm->mem.minor_faults++;
 		pager_remap(vm, leaf, hfn_to_hpa(st.frame));   /* stays pinned until its write ends */
+		return PAGER_FIXED;
+	case PAGESTATE_FAULT_UNPROTECT:
+		vm->mem.minor_faults++;
+		pager_unprotect(vm, leaf, hfn_to_hpa(st.frame));
 		return PAGER_FIXED;
 	case PAGESTATE_FAULT_SWAPIN:
 		return swap_in(vm, leaf, st.slot);
@@ -120,7 +135,10 @@ static void release_slots(struct vm *vm, hpa_t table, int level)
 		if (level != 1 || !e[i] || pt_entry_is_present(&vm->tdp, e[i]))
 			continue;
 		struct pagestate_info st = pagestate_decode(vm->tdp.fmt, e[i]);
-		if (st.state == PAGESTATE_SWAPPED) {
+		if (st.state == PAGESTATE_PROTECTED) {
+			pager_unprotect(vm, &e[i], hfn_to_hpa(st.frame));   /* gmem frees it */
+			continue;
+		} else if (st.state == PAGESTATE_SWAPPED) {
 			swap_slot_free(&swap_area_active()->slots, st.slot);
 		} else {
 			/* A swap-in whose read failed (the guest was killed). */
@@ -139,7 +157,7 @@ void pager_vm_release(struct vm *vm)
 {
 	while (vm->mem.io_pending)
 		blk_poll();
-	if (swap_area_active() && frame_is_valid(vm->tdp.root))
+	if (frame_is_valid(vm->tdp.root))
 		release_slots(vm, vm->tdp.root, vm->tdp.fmt->levels);
 	vm->mem.swapped_pages = 0;
 	pager.vms[vm->id] = NULL;

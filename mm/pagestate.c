@@ -7,6 +7,7 @@
 #define PS_TAG_SWAPPED   0ull
 #define PS_TAG_WRITEBACK 1ull
 #define PS_TAG_SWAPIN    2ull
+#define PS_TAG_PROTECTED 3ull
 #define PS_TAG_MASK      3ull
 
 _Static_assert(PAGESTATE_TAG_SHIFT + 2 == 40 && PT_SWAP_MAX == (1ull << 40) - 1,
@@ -37,6 +38,12 @@ u64 pagestate_make_swapin(const struct pt_format *fmt, hfn_t frame)
 	return ps_make(fmt, PS_TAG_SWAPIN, frame.v);
 }
 
+u64 pagestate_make_protected(const struct pt_format *fmt, hfn_t frame)
+{
+	ASSERT(frame.v && frame.v <= PAGESTATE_FRAME_MAX);
+	return ps_make(fmt, PS_TAG_PROTECTED, frame.v);
+}
+
 /* Decode a software entry's tag and payload. */
 static struct pagestate_info ps_decode_soft(const struct pt_format *fmt, u64 e)
 {
@@ -56,6 +63,12 @@ static struct pagestate_info ps_decode_soft(const struct pt_format *fmt, u64 e)
 			break;
 		in.state = (v >> PAGESTATE_TAG_SHIFT) == PS_TAG_WRITEBACK ? PAGESTATE_WRITEBACK
 									  : PAGESTATE_SWAPIN;
+		in.frame.v = payload;
+		break;
+	case PS_TAG_PROTECTED:
+		if (payload == 0 || payload > PAGESTATE_FRAME_MAX)
+			break;   /* frame 0 is never a guest frame */
+		in.state = PAGESTATE_PROTECTED;
 		in.frame.v = payload;
 		break;
 	}
@@ -83,7 +96,8 @@ struct pagestate_info pagestate_decode(const struct pt_format *fmt, u64 e)
 static const u8 ps_legal[PAGESTATE_NSTATES] = {
 	[PAGESTATE_NOT_PRESENT] = BIT(PAGESTATE_RESIDENT),
 	[PAGESTATE_RESIDENT] = BIT(PAGESTATE_NOT_PRESENT) | BIT(PAGESTATE_WRITEBACK) |
-			       BIT(PAGESTATE_SWAPPED),
+			       BIT(PAGESTATE_SWAPPED) | BIT(PAGESTATE_PROTECTED),
+	[PAGESTATE_PROTECTED] = BIT(PAGESTATE_RESIDENT) | BIT(PAGESTATE_WRITEBACK),
 	[PAGESTATE_WRITEBACK] = BIT(PAGESTATE_RESIDENT) | BIT(PAGESTATE_SWAPPED) |
 				BIT(PAGESTATE_NOT_PRESENT),   /* all-zero victim */
 	[PAGESTATE_SWAPPED] = BIT(PAGESTATE_SWAPIN),
@@ -118,6 +132,7 @@ enum pagestate_fault pagestate_fault_action(enum pagestate s)
 		[PAGESTATE_WRITEBACK] = PAGESTATE_FAULT_RECLAIM,
 		[PAGESTATE_SWAPPED] = PAGESTATE_FAULT_SWAPIN,
 		[PAGESTATE_SWAPIN] = PAGESTATE_FAULT_WAIT,
+		[PAGESTATE_PROTECTED] = PAGESTATE_FAULT_UNPROTECT,
 		[PAGESTATE_INVALID] = PAGESTATE_FAULT_BROKEN,
 	};
 	return (unsigned)s < PAGESTATE_NSTATES ? act[s] : PAGESTATE_FAULT_BROKEN;
@@ -128,7 +143,8 @@ const char *pagestate_name(enum pagestate s)
 	static const char *const names[PAGESTATE_NSTATES] = {
 		[PAGESTATE_NOT_PRESENT] = "not-present", [PAGESTATE_RESIDENT] = "resident",
 		[PAGESTATE_WRITEBACK] = "writeback", [PAGESTATE_SWAPPED] = "swapped",
-		[PAGESTATE_SWAPIN] = "swap-in", [PAGESTATE_INVALID] = "invalid",
+		[PAGESTATE_SWAPIN] = "swap-in", [PAGESTATE_PROTECTED] = "protected",
+		[PAGESTATE_INVALID] = "invalid",
 	};
 	return (unsigned)s < PAGESTATE_NSTATES ? names[s] : "?";
 }

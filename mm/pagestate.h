@@ -16,6 +16,8 @@ enum pagestate {
 	PAGESTATE_WRITEBACK,        /* leaf cleared, frame (still valid) being written */
 	PAGESTATE_SWAPPED,          /* contents only in a swap slot */
 	PAGESTATE_SWAPIN,           /* slot being read into a frame not yet mapped */
+	PAGESTATE_PROTECTED,        /* resident, access removed to sample a reference
+				       (EPT without A/D bits): the next touch restores it */
 	PAGESTATE_INVALID,          /* none of the above: a corrupted entry */
 	PAGESTATE_NSTATES
 };
@@ -47,6 +49,7 @@ enum pagestate_fault {
 				    * write may still run); never read the slot */
 	PAGESTATE_FAULT_SWAPIN,    /* SWAPPED: allocate a frame, enter SWAPIN, read */
 	PAGESTATE_FAULT_WAIT,      /* SWAPIN: wait for the read already in flight */
+	PAGESTATE_FAULT_UNPROTECT, /* PROTECTED: restore the leaf, note the reference */
 	PAGESTATE_FAULT_BROKEN,    /* INVALID: hypervisor bug, panic */
 };
 
@@ -60,6 +63,7 @@ u64 pagestate_make_writeback(const struct pt_format *fmt, hfn_t frame);
 /* Build the non-present leaf of a page being read into `frame`; a second
  * fault finds the frame (and through it the I/O) and waits. */
 u64 pagestate_make_swapin(const struct pt_format *fmt, hfn_t frame);
+u64 pagestate_make_protected(const struct pt_format *fmt, hfn_t frame);
 
 /* Decode a level-1 leaf of format fmt. Never fails: anything that is not one
  * of the encodings above is PAGESTATE_INVALID. */

@@ -264,6 +264,13 @@ static void rmap_audit_leaf(struct rmap_audit *a, u64 *leaf)
 	case PAGESTATE_INVALID:
 		rmap_audit_fail(a, leaf, "invalid leaf", *leaf);
 		return;
+	case PAGESTATE_PROTECTED:
+		/* Access taken away to sample a reference: still its frame. */
+		if (rmap_audit_frame_ok(a, leaf, in.frame) &&
+		    !rmap_has_mapper(hfn_to_hpa(in.frame), leaf))
+			rmap_audit_fail(a, leaf, "rmap of the protected frame misses this leaf",
+					hfn_to_hpa(in.frame).v);
+		return;
 	case PAGESTATE_WRITEBACK:
 	case PAGESTATE_SWAPIN:
 		/* The frame under I/O keeps exactly this leaf as its mapper, so
@@ -323,7 +330,8 @@ static void rmap_audit_mapper(struct rmap_audit *a, hpa_t f, u64 leaf_hpa)
 	}
 	u64 *leaf = hpa_to_ptr(hpa(leaf_hpa));
 	struct pagestate_info in = pagestate_decode(a->tdp->fmt, *leaf);
-	bool in_io = in.state == PAGESTATE_WRITEBACK || in.state == PAGESTATE_SWAPIN;
+	bool in_io = in.state == PAGESTATE_WRITEBACK || in.state == PAGESTATE_SWAPIN ||
+		     in.state == PAGESTATE_PROTECTED;
 	if (in_io && in.frame.v == f.v >> PAGE_SHIFT)
 		return;
 	if (!pt_entry_is_present(a->tdp, *leaf))

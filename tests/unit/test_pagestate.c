@@ -133,7 +133,9 @@ static void test_transition_table(void **state)
 	static const bool want[PAGESTATE_NSTATES][PAGESTATE_NSTATES] = {
 		[PAGESTATE_NOT_PRESENT] = { [PAGESTATE_RESIDENT] = true },
 		[PAGESTATE_RESIDENT] = { [PAGESTATE_NOT_PRESENT] = true,
-					 [PAGESTATE_WRITEBACK] = true, [PAGESTATE_SWAPPED] = true },
+					 [PAGESTATE_WRITEBACK] = true, [PAGESTATE_SWAPPED] = true,
+					 [PAGESTATE_PROTECTED] = true },
+		[PAGESTATE_PROTECTED] = { [PAGESTATE_RESIDENT] = true, [PAGESTATE_WRITEBACK] = true },
 		[PAGESTATE_WRITEBACK] = { [PAGESTATE_RESIDENT] = true, [PAGESTATE_SWAPPED] = true,
 					  [PAGESTATE_NOT_PRESENT] = true },
 		[PAGESTATE_SWAPPED] = { [PAGESTATE_SWAPIN] = true },
@@ -144,6 +146,24 @@ static void test_transition_table(void **state)
 			assert_int_equal(pagestate_transition_ok((enum pagestate)a, (enum pagestate)b),
 					 want[a][b]);
 	assert_false(pagestate_transition_ok(PAGESTATE_NSTATES, PAGESTATE_RESIDENT));
+}
+
+/* Access sampling without EPT A/D bits: the protected state names its
+ * frame, is never present to the hardware, and frame 0 is not one. */
+static void test_protected_entry(void **state)
+{
+	(void)state;
+	const struct pt_format *fmts[] = { &pt_fmt_ept, &pt_fmt_npt };
+	for (int i = 0; i < 2; i++) {
+		u64 e = pagestate_make_protected(fmts[i], (hfn_t){ 0x12345 });
+		struct pagestate_info in = pagestate_decode(fmts[i], e);
+		assert_int_equal(in.state, PAGESTATE_PROTECTED);
+		assert_int_equal(in.frame.v, 0x12345);
+		assert_false(e & fmts[i]->present);
+		assert_int_equal(pagestate_fault_action(in.state), PAGESTATE_FAULT_UNPROTECT);
+		u64 zero = pt_make_swap_entry(fmts[i], 3ull << PAGESTATE_TAG_SHIFT);
+		assert_int_equal(pagestate_decode(fmts[i], zero).state, PAGESTATE_INVALID);
+	}
 }
 
 static void test_fault_actions(void **state)
@@ -258,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_range_panics),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_fault_actions),
+		cmocka_unit_test(test_protected_entry),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_race_fault_during_writeback),
 		cmocka_unit_test(test_race_double_fault_swapin),
