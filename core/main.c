@@ -87,7 +87,8 @@ void kmain(u32 magic, u32 info)
 		if (vcpu_select() < 0)
 			pr_err("guests will be rejected: this machine cannot run them");
 		guests_run_all(&boot_info);
-		platform_exit(0);
+		if (!opt_stay)
+			platform_exit(0);
 	}
 
 	monitor_run();

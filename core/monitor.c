@@ -11,6 +11,7 @@
 #include "drivers/pci.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+#include "mm/pager.h"
 
 struct monitor_cmd {
 	const char *name;
@@ -23,6 +24,7 @@ static void cmd_help(void);
 static void cmd_mem(void) { frame_print_stats(); heap_print_stats(); }
 static void cmd_cpu(void) { cpufeat_print_banner(); }
 static void cmd_pci(void) { pci_print(); }
+static void cmd_pager(void) { pager_print_stats(); }
 static void cmd_options(void) { options_print_help(); }
 static void cmd_quit(void) { kprintf("bye\n"); platform_exit(0); }
 
@@ -31,6 +33,7 @@ static const struct monitor_cmd commands[] = {
 	{ "mem", "frame allocator and heap statistics", cmd_mem },
 	{ "cpu", "CPU and virtualization features", cmd_cpu },
 	{ "pci", "PCI devices", cmd_pci },
+	{ "pager", "pager and swap statistics", cmd_pager },
 	{ "options", "command-line options", cmd_options },
 	{ "quit", "leave (exits an emulator, halts real hardware)", cmd_quit },
 };

@@ -8,6 +8,7 @@
 #include "core/sched.h"
 
 bool opt_selftest;
+bool opt_stay;
 u64 opt_hv_mem;
 bool opt_debug_hypercalls;
 char opt_swap[OPT_SWAP_LEN] = "auto";
@@ -37,6 +38,8 @@ static const struct cmdline_opt hv_options[] = {
 	  .help = "check every guest's EPT/NPT against the reverse map after each eviction sweep" },
 	{ .key = "debug_hypercalls", .type = OPT_FLAG, .dest = &opt_debug_hypercalls,
 	  .help = "enable the debug hypercall (evict a guest page now); otherwise VMCALL/VMMCALL raise #UD" },
+	{ .key = "stay", .type = OPT_FLAG, .dest = &opt_stay,
+	  .help = "after the last guest, stay at the monitor prompt instead of leaving the machine" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,
 	  .help = "run the in-image self-tests, print PASS/FAIL/SUMMARY lines, exit" },
 };

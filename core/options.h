@@ -6,6 +6,7 @@
 #include "core/types.h"
 
 extern bool opt_selftest;     /* run the in-image self-tests and exit */
+extern bool opt_stay;         /* stay at the monitor after the guests */
 extern u64 opt_hv_mem;        /* hv_mem=: cap on guest data frames, bytes (0: none) */
 extern bool opt_debug_hypercalls; /* debug_hypercalls: the eviction hypercall works */
 

@@ -40,9 +40,31 @@ $(ISO): $(HV_ELF) $(GUESTS) FORCE | deps
 iso: $(ISO)
 	@echo "ISO: $(ISO) (command line: '$(CMDLINE)')"
 
-run: deps $(ISO)
+# The default demo of `make run` (when neither GUESTS nor CMDLINE is given):
+# four guests whose memory (2 x 256 MiB + 2 x 64 MiB) is far beyond the
+# 24 MiB that hv_mem= gives guest data, a 128 MiB swap disk made by pvswap,
+# all verified; then the table, the paging statistics and the monitor prompt
+# (`stay`), where `mem` and `pager` show the counters again.
+DEMO_ISO     := $(BUILD)/demo.iso
+DEMO_SWAP    := $(BUILD)/demo-swap.img
+DEMO_CMDLINE := hv_mem=24M stay
+DEMO_GUESTS  := -m '$(BUILD)/guests/hello.elf name=hello -- hello from make run' \
+	-m '$(BUILD)/guests/memtouch.elf name=touch1 mem=256M -- mib=24 order=random' \
+	-m '$(BUILD)/guests/memtouch.elf name=touch2 mem=256M -- mib=16 order=hotcold' \
+	-m '$(BUILD)/guests/probe.elf name=probe'
+RUN_DEMO      = $(if $(strip $(GUESTS)$(CMDLINE)),,yes)
+
+$(DEMO_ISO): $(HV_ELF) guests FORCE | deps
+	@$(INT_DIR)/mkiso.sh $(DEMO_GUESTS) $@ $(HV_ELF) $(DEMO_CMDLINE)
+
+$(DEMO_SWAP): | $(BUILD)/tools/pvswap
+	@$(PVSWAP) create $@ 128M --label demo
+
+run: deps $(if $(RUN_DEMO),$(DEMO_ISO) $(DEMO_SWAP),$(ISO))
 	@echo "pagevisor on $(RUN_PLAT), $(RUN_ACCEL); Ctrl-A X quits"
-	@$(INT_DIR)/boot.sh -a $(RUN_ACCEL) -w $(BUILD) -l $(BUILD)/qemu.log $(RUN_PLAT) $(ISO) || true
+	@$(INT_DIR)/boot.sh -a $(RUN_ACCEL) -w $(BUILD) -l $(BUILD)/qemu.log \
+		$(if $(RUN_DEMO),-d virtio:$(DEMO_SWAP)) $(RUN_PLAT) \
+		$(if $(RUN_DEMO),$(DEMO_ISO),$(ISO)) || true
 
 run-bochs: deps $(ISO)
 	@echo "pagevisor on Bochs $(BOCHS_CPU); Ctrl-C then 'q' quits (log: $(BUILD)/bochs/bochs.log)"
