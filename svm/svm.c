@@ -207,10 +207,3 @@ const struct vcpu_ops svm_ops = {
 	.msr_set = svm_msr_set,
 };
 
-/* svm/entry.S addresses struct guest_gprs by these offsets. */
-_Static_assert(__builtin_offsetof(struct guest_gprs, rbx) == 8, "G_RBX");
-_Static_assert(__builtin_offsetof(struct guest_gprs, rsi) == 32, "G_RSI");
-_Static_assert(__builtin_offsetof(struct guest_gprs, rdi) == 40, "G_RDI");
-_Static_assert(__builtin_offsetof(struct guest_gprs, rbp) == 48, "G_RBP");
-_Static_assert(__builtin_offsetof(struct guest_gprs, r8) == 56, "G_R8");
-_Static_assert(__builtin_offsetof(struct guest_gprs, r15) == 112, "G_R15");

@@ -5,22 +5,7 @@
 
 #define VMCS_HOST_RSP 0x6c14
 
-/* struct guest_gprs offsets (core/vcpu.h; checked in vmx/vmx.c). */
-#define G_RAX 0
-#define G_RBX 8
-#define G_RCX 16
-#define G_RDX 24
-#define G_RSI 32
-#define G_RDI 40
-#define G_RBP 48
-#define G_R8  56
-#define G_R9  64
-#define G_R10 72
-#define G_R11 80
-#define G_R12 88
-#define G_R13 96
-#define G_R14 104
-#define G_R15 112
+#include "core/guest_gprs_asm.h"
 
 	.text
 	.code64
@@ -51,19 +36,7 @@ vmx_enter:
 	movq %rax, %cr2
 
 	testl %edx, %edx                /* flags survive the MOVs below */
-	movq G_RBX(%rdi), %rbx
-	movq G_RCX(%rdi), %rcx
-	movq G_RDX(%rdi), %rdx
-	movq G_RSI(%rdi), %rsi
-	movq G_RBP(%rdi), %rbp
-	movq G_R8(%rdi), %r8
-	movq G_R9(%rdi), %r9
-	movq G_R10(%rdi), %r10
-	movq G_R11(%rdi), %r11
-	movq G_R12(%rdi), %r12
-	movq G_R13(%rdi), %r13
-	movq G_R14(%rdi), %r14
-	movq G_R15(%rdi), %r15
+	GPRS_LOAD_MOST %rdi
 	movq G_RAX(%rdi), %rax
 	movq G_RDI(%rdi), %rdi
 	jnz 1f
@@ -88,19 +61,7 @@ vmx_exit_stub:
 	pushq %rdi                      /* guest RDI */
 	movq 8(%rsp), %rdi              /* struct guest_gprs */
 	movq %rax, G_RAX(%rdi)
-	movq %rbx, G_RBX(%rdi)
-	movq %rcx, G_RCX(%rdi)
-	movq %rdx, G_RDX(%rdi)
-	movq %rsi, G_RSI(%rdi)
-	movq %rbp, G_RBP(%rdi)
-	movq %r8, G_R8(%rdi)
-	movq %r9, G_R9(%rdi)
-	movq %r10, G_R10(%rdi)
-	movq %r11, G_R11(%rdi)
-	movq %r12, G_R12(%rdi)
-	movq %r13, G_R13(%rdi)
-	movq %r14, G_R14(%rdi)
-	movq %r15, G_R15(%rdi)
+	GPRS_SAVE_MOST %rdi
 	popq %rax
 	movq %rax, G_RDI(%rdi)
 	addq $8, %rsp                   /* the gprs pointer */
