@@ -133,6 +133,8 @@ static void vm_teardown(struct vm *vm)
 	kprintf("guest %s %s status %d resident %lu faults %lu exits %lu slices %lu\n",
 		vm->name, vm_state_name(vm), vm->exit_status, vm->peak_resident,
 		vm->demand_faults, vm->exits, vm->slices);
+	kprintf("progress %s: %lu slices while another guest waited for a swap-in\n",
+		vm->name, vm->slices_during_io);
 	print_pager_line(vm);
 }
 

@@ -50,6 +50,20 @@ void sched_take_host_interrupts(void)
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 }
 
+/* True when a guest other than vm is waiting for a swap-in: the slice vm
+ * gets now is progress made while that I/O is outstanding. */
+static struct vm *sched_vms;
+static size_t sched_nvms;
+
+static bool sched_other_waits_for_io(const struct vm *vm)
+{
+	for (size_t i = 0; i < sched_nvms; i++)
+		if (&sched_vms[i] != vm && sched_vms[i].state == VM_RUNNING &&
+		    sched_vms[i].waiting == VM_WAIT_IO)
+			return true;
+	return false;
+}
+
 /* Give vm one slice: enter it until it yields, ends, or the slice is over
  * (the vendor returns EXIT_YIELD after the slice timer's exit). */
 static void sched_give_slice(struct vm *vm)
@@ -57,6 +71,8 @@ static void sched_give_slice(struct vm *vm)
 	u64 start = rdtsc(), deadline = start + us_to_tsc(sched_slice_us);
 
 	vm->slices++;
+	if (sched_other_waits_for_io(vm))
+		vm->slices_during_io++;
 	sched_slice_start();
 	while (vm->state == VM_RUNNING) {
 		enum exit_action a = vcpu_ops->run(&vm->vcpu);
@@ -96,6 +112,8 @@ static void sched_idle(struct vm *vms, size_t n)
 void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 {
 	size_t running, runnable;
+	sched_vms = vms;
+	sched_nvms = n;
 	do {
 		running = runnable = 0;
 		for (size_t i = 0; i < n; i++) {

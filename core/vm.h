@@ -45,6 +45,7 @@ struct vm {
 	u64 deadline_tsc;                /* TSC at which the timeout kills it */
 	u64 run_tsc;                     /* TSC ticks spent in this guest's slices */
 	u64 slices;                      /* slices it was given */
+	u64 slices_during_io;            /* of those, while another guest waited for a swap-in */
 
 	struct tlbgen tlb;               /* flush generations of its EPT/NPT */
 	u8 waiting;                      /* enum vm_wait: not runnable until woken */
