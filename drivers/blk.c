@@ -5,6 +5,7 @@
 #include "drivers/blk.h"
 #include "drivers/ata.h"
 #include "drivers/lapic.h"
+#include "drivers/nvme.h"
 #include "drivers/virtio_blk.h"
 #include "core/cpu.h"
 #include "core/log.h"
@@ -21,6 +22,7 @@ void blk_init(void)
 {
 	virtio_blk_probe();
 	ata_probe();
+	nvme_probe();
 	if (!ndevs)
 		pr_info("disk: none found");
 	if (blk_swap_delay_us)
