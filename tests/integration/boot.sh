@@ -17,7 +17,8 @@
 #   -c MODEL  Bochs CPU model instead of the platform's default
 #   -d IF:FILE attach raw disk image FILE (repeatable, in order): ide (QEMU
 #             PIIX IDE / Bochs ata0-master, ata0-slave, ata1-slave; the CD is
-#             ata1-master) or virtio (QEMU virtio-blk-pci; not on Bochs)
+#             ata1-master), virtio (QEMU virtio-blk-pci; not on Bochs) or
+#             nvme (QEMU NVMe controller, one namespace each; not on Bochs)
 #   -t EVENT  enable a QEMU trace event (repeatable; `qemu-system-x86_64 -trace
 #             help` lists them), logged into the -l file (QEMU only)
 # Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
@@ -27,7 +28,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=()
 
-usage() { sed -n '7,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while getopts "s:l:w:a:c:d:t:h" opt; do
 	case $opt in
@@ -70,7 +71,10 @@ qemu_disk_args() {
 		virtio)
 			qargs+=(-drive "file=$file,format=raw,if=none,id=disk$n"
 				-device "virtio-blk-pci,drive=disk$n") ;;
-		*) echo "boot.sh: unknown disk interface in '$d' (ide or virtio)" >&2; exit 2 ;;
+		nvme)
+			qargs+=(-drive "file=$file,format=raw,if=none,id=disk$n"
+				-device "nvme,drive=disk$n,serial=pv$n") ;;
+		*) echo "boot.sh: unknown disk interface in '$d' (ide, virtio or nvme)" >&2; exit 2 ;;
 		esac
 		n=$((n + 1))
 	done
