@@ -13,6 +13,7 @@ UNIT_PURE_SRCS += mm/policy.c mm/policy_clock.c mm/policy_clock2q.c mm/policy_si
 UNIT_PURE_SRCS += mm/rmap.c mm/pagestate.c mm/tlbgen.c
 UNIT_PURE_SRCS += vmx/entry_check.c vmx/entry_check_guest.c
 UNIT_PURE_SRCS += svm/svm_check.c svm/vmcb_init.c
+UNIT_PURE_SRCS += drivers/nvme_cmd.c
 UNIT_SUPPORT   := tests/unit/stubs.c
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -Itests/unit \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
