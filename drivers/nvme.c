@@ -122,14 +122,14 @@ static int admin_cmd(struct nvme *n, struct nvme_sqe *sqe)
 	ring(n, 0, false, nvme_sq_push(&n->asq, sqe));
 	while (!nvme_cq_next(&n->acq, &c)) {
 		if (rdtsc() - t0 > limit) {
-			pr_err("disk %s: admin command %#x timed out", n->blk.name, sqe->opcode);
+			pr_err("disk %s: admin command 0x%x timed out", n->blk.name, sqe->opcode);
 			return E_IO;
 		}
 		cpu_relax();
 	}
 	ring(n, 0, true, n->acq.head);
 	if (c.cid != sqe->cid || nvme_cqe_status(&c)) {
-		pr_err("disk %s: admin command %#x failed, status %#x", n->blk.name,
+		pr_err("disk %s: admin command 0x%x failed, status 0x%x", n->blk.name,
 		       sqe->opcode, nvme_cqe_status(&c));
 		return E_IO;
 	}
@@ -280,7 +280,7 @@ static void nvme_finish(struct nvme *n, const struct nvme_cqe *c)
 	r = n->slot_req[c->cid];
 	n->slot_req[c->cid] = NULL;
 	if (st)
-		pr_err("disk %s: %s of page %lu (%u pages) failed, status %#x", n->blk.name,
+		pr_err("disk %s: %s of page %lu (%u pages) failed, status 0x%x", n->blk.name,
 		       r->write ? "write" : "read", r->page, r->npages, st);
 	blk_hw_done(r, st ? E_IO : E_OK);
 }
