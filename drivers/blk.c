@@ -3,6 +3,7 @@
  * finishes no earlier than its submit TSC plus the delay, whenever the
  * hardware itself finished). Single-threaded: only the boot CPU calls in. */
 #include "drivers/blk.h"
+#include "drivers/ahci.h"
 #include "drivers/ata.h"
 #include "drivers/lapic.h"
 #include "drivers/nvme.h"
@@ -22,6 +23,7 @@ void blk_init(void)
 {
 	virtio_blk_probe();
 	ata_probe();
+	ahci_probe();
 	nvme_probe();
 	if (!ndevs)
 		pr_info("disk: none found");
