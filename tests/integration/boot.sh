@@ -19,6 +19,7 @@
 #             PIIX IDE / Bochs ata0-master, ata0-slave, ata1-slave; the CD is
 #             ata1-master), virtio (QEMU virtio-blk-pci; not on Bochs) or
 #             nvme (QEMU NVMe controller, one namespace each; not on Bochs)
+#             or ahci (QEMU -M q35's AHCI ports 0, 1, 3, 4, 5; not on Bochs)
 #   -t EVENT  enable a QEMU trace event (repeatable; `qemu-system-x86_64 -trace
 #             help` lists them), logged into the -l file (QEMU only)
 # Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
@@ -28,7 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=()
 
-usage() { sed -n '7,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while getopts "s:l:w:a:c:d:t:h" opt; do
 	case $opt in
@@ -74,6 +75,16 @@ qemu_disk_args() {
 		nvme)
 			qargs+=(-drive "file=$file,format=raw,if=none,id=disk$n"
 				-device "nvme,drive=disk$n,serial=pv$n") ;;
+		ahci)
+			# The q35 machine's built-in AHCI controller (ICH9): SATA ports
+			# 0, 1, 3, 4, 5 (port 2 holds the -cdrom); the machine becomes q35.
+			local ahci_ports=(0 1 3 4 5)
+			nahci=${nahci:-0}
+			[ "$nahci" -lt 5 ] || { echo "boot.sh: at most 5 AHCI disks" >&2; exit 2; }
+			[ "$nahci" -gt 0 ] || qargs+=(-M q35)
+			qargs+=(-drive "file=$file,format=raw,if=none,id=disk$n"
+				-device "ide-hd,drive=disk$n,bus=ide.${ahci_ports[nahci]}")
+			nahci=$((nahci + 1)) ;;
 		*) echo "boot.sh: unknown disk interface in '$d' (ide, virtio or nvme)" >&2; exit 2 ;;
 		esac
 		n=$((n + 1))

@@ -128,7 +128,7 @@ make_disks() {
 	for line in "${c_disks[@]}"; do
 		read -r name ifc spec <<<"$line"
 		kind=${spec%%:*} size=${spec#*:} img="$dir/$name.img"
-		case $ifc in ide | virtio | nvme) ;; *) echo "disk $name: interface '$ifc' is not ide, virtio or nvme"; return 1 ;; esac
+		case $ifc in ide | virtio | nvme | ahci) ;; *) echo "disk $name: interface '$ifc' is not ide, virtio, nvme or ahci"; return 1 ;; esac
 		case $kind in
 		swap | corrupt | faulty)
 			[ -x "$tool" ] || { echo "disk $name: $tool missing (make)"; return 1; }
