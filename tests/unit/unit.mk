@@ -9,11 +9,13 @@ UNIT_PURE_SRCS := $(wildcard core/printf.c core/cmdline.c core/bootinfo.c \
 UNIT_PURE_SRCS += core/insn_len.c core/gwalk.c
 UNIT_PURE_SRCS += core/guestcfg.c core/mbloader.c
 UNIT_PURE_SRCS += core/swapfmt.c mm/swap.c
+UNIT_PURE_SRCS += core/gpt.c
 UNIT_PURE_SRCS += mm/policy.c mm/policy_clock.c mm/policy_clock2q.c mm/policy_sim.c
 UNIT_PURE_SRCS += mm/rmap.c mm/pagestate.c mm/tlbgen.c
 UNIT_PURE_SRCS += vmx/entry_check.c vmx/entry_check_guest.c
 UNIT_PURE_SRCS += svm/svm_check.c svm/vmcb_init.c
 UNIT_PURE_SRCS += drivers/nvme_cmd.c
+UNIT_PURE_SRCS += drivers/ahci_cmd.c
 UNIT_SUPPORT   := tests/unit/stubs.c
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -Itests/unit \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
