@@ -9,6 +9,7 @@ packages=(
 	grub-common grub-pc-bin grub-efi-amd64-bin   # hybrid BIOS+UEFI ISO
 	xorriso mtools
 	qemu-system-x86 ovmf                         # QEMU TCG, BIOS and UEFI
+	gdisk                                        # sgdisk: GPT disks of the gpt-* cases
 	bochs bochsbios vgabios bochs-sdl            # Bochs (VMX+EPT, SVM+NPT)
 )
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include "core/gpt.h"
 #include "core/swapfmt.h"
 
 #define PG SWAPFMT_PAGE
@@ -25,6 +26,7 @@ struct pv_args {
 	const char *label;
 	const char *uuid;
 	u64 offset, size;
+	u32 partition;                 /* --partition N (GPT, from 1); 0 = none */
 	bool has_size, force;
 };
 
@@ -33,12 +35,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pvswap create <image> <size> [--label <text>] [--uuid <uuid>] [--force]\n"
 		"       pvswap mark <disk-or-image> [--offset <bytes>] [--size <bytes>]\n"
-		"                   [--label <text>] [--uuid <uuid>] [--force]\n"
-		"       pvswap show <disk-or-image> [--offset <bytes>]\n"
+		"                   [--partition <n>] [--label <text>] [--uuid <uuid>] [--force]\n"
+		"       pvswap show <disk-or-image> [--offset <bytes> | --partition <n>]\n"
 		"Sizes take a K, M, G or T suffix (powers of 1024) and must be multiples of 4 KiB.\n"
 		"create makes a sparse file (--force: replace an existing one); mark writes the\n"
 		"header on an existing disk or image, refusing unless its first 4 KiB are zero\n"
 		"(--force: write anyway); neither touches anything but that first page.\n"
+		"--partition n: the area is GPT partition n (from 1, as sgdisk numbers them),\n"
+		"which must have pagevisor's type GUID " GPT_PAGEVISOR_SWAP_STR ";\n"
+		"only its first 4 KiB are written.\n"
 		"show exits 0 for a valid header, 1 otherwise.\n");
 }
 
@@ -87,13 +92,21 @@ static bool parse_option(int argc, char **argv, int *i, struct pv_args *a)
 		return true;
 	}
 	if (strcmp(o, "--offset") && strcmp(o, "--size") && strcmp(o, "--label") &&
-	    strcmp(o, "--uuid")) {
+	    strcmp(o, "--uuid") && strcmp(o, "--partition")) {
 		fprintf(stderr, "pvswap: unknown option '%s'\n", o);
 		return false;
 	}
 	if (!(v = opt_value(argc, argv, i)))
 		return false;
-	if (!strcmp(o, "--label"))
+	if (!strcmp(o, "--partition")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*end || !n || n > 0xffffu) {
+			fprintf(stderr, "pvswap: --partition: '%s' is not a partition number\n", v);
+			return false;
+		}
+		a->partition = (u32)n;
+	} else if (!strcmp(o, "--label"))
 		a->label = v;
 	else if (!strcmp(o, "--uuid"))
 		a->uuid = v;
@@ -182,6 +195,64 @@ static bool read_page(int fd, const char *path, u64 offset, u8 *page)
 	return false;
 }
 
+/* gpt_read()'s reader over an open file or disk. */
+static int gpt_pread(void *ctx, u64 off, void *buf, size_t len)
+{
+	return pread(*(int *)ctx, buf, len, (off_t)off) == (ssize_t)len ? E_OK : E_IO;
+}
+
+/* Logical sector size of fd: the block device's, 512 for an image file. */
+static u32 sector_size(int fd)
+{
+	int ss = 0;
+
+	if (ioctl(fd, BLKSSZGET, &ss) == 0 && ss > 0)
+		return (u32)ss;
+	return 512;
+}
+
+/* For --partition: set a->offset and a->size to GPT partition
+ * a->partition of fd (bytes long), which must be of pagevisor's type. */
+static bool resolve_partition(int fd, struct pv_args *a, u64 bytes)
+{
+	static struct gpt_disk g;
+	char why[160];
+	u32 ss = sector_size(fd);
+
+	if (a->offset || a->has_size) {
+		fprintf(stderr, "pvswap: --partition takes no --offset or --size\n");
+		return false;
+	}
+	enum gpt_status st = gpt_read(gpt_pread, &fd, ss, bytes / ss, &g, why, sizeof(why));
+	if (st != GPT_OK) {
+		fprintf(stderr, "pvswap: %s: no usable GPT (%s): %s\n", a->path,
+			gpt_status_name(st), why);
+		return false;
+	}
+	for (u32 i = 0; i < g.nparts; i++) {
+		const struct gpt_part *p = &g.parts[i];
+		if (p->index != a->partition)
+			continue;
+		if (!gpt_is_swap_part(p)) {
+			fprintf(stderr, "pvswap: %s: partition %u is not of pagevisor's type "
+				"(sgdisk -t %u:%s), left alone\n", a->path, p->index, p->index,
+				GPT_PAGEVISOR_SWAP_STR);
+			return false;
+		}
+		a->offset = p->first_lba * ss;
+		a->size = (p->last_lba - p->first_lba + 1) * ss / PG * PG;
+		a->has_size = true;
+		if (a->offset % PG) {
+			fprintf(stderr, "pvswap: %s: partition %u does not start on a 4 KiB "
+				"boundary\n", a->path, p->index);
+			return false;
+		}
+		return true;
+	}
+	fprintf(stderr, "pvswap: %s: no partition %u in its GPT\n", a->path, a->partition);
+	return false;
+}
+
 /* Build the header for an area of total_pages and write its page. */
 static int write_header(int fd, const struct pv_args *a, u64 total_pages)
 {
@@ -225,8 +296,8 @@ static int cmd_create(const struct pv_args *a)
 			a->size_arg);
 		return 2;
 	}
-	if (a->offset || a->has_size) {
-		fprintf(stderr, "pvswap: create takes no --offset or --size\n");
+	if (a->offset || a->has_size || a->partition) {
+		fprintf(stderr, "pvswap: create takes no --offset, --size or --partition\n");
 		return 2;
 	}
 	fd = open(a->path, O_RDWR | O_CREAT | O_CLOEXEC | (a->force ? O_TRUNC : O_EXCL), 0644);
@@ -287,9 +358,10 @@ static u64 area_pages(const struct pv_args *a, u64 bytes)
 	return (a->has_size ? a->size : bytes - a->offset) / PG;
 }
 
-static int cmd_mark(const struct pv_args *a)
+static int cmd_mark(const struct pv_args *args)
 {
 	static u8 page[PG];
+	struct pv_args copy = *args, *a = &copy;
 	struct stat st;
 	int fd, rc = 1;
 	u64 pages;
@@ -302,7 +374,8 @@ static int cmd_mark(const struct pv_args *a)
 		return 1;
 	}
 	long long bytes = dev_size(fd, a->path);
-	if (bytes >= 0 && (pages = area_pages(a, (u64)bytes)) != 0 &&
+	if (bytes >= 0 && (!a->partition || resolve_partition(fd, a, (u64)bytes)) &&
+	    (pages = area_pages(a, (u64)bytes)) != 0 &&
 	    read_page(fd, a->path, a->offset, page) &&
 	    may_overwrite(a, page, (u64)bytes - a->offset))
 		rc = write_header(fd, a, pages);
@@ -325,9 +398,10 @@ static void print_info(const char *path, const struct swapfmt_info *in, u32 csum
 	printf("  checksum    0x%08x (CRC32C, ok)\n", csum);
 }
 
-static int cmd_show(const struct pv_args *a)
+static int cmd_show(const struct pv_args *args)
 {
 	static u8 page[PG];
+	struct pv_args copy = *args, *a = &copy;
 	struct swapfmt_info info;
 	char why[160];
 	int fd, rc = 1;
@@ -343,11 +417,15 @@ static int cmd_show(const struct pv_args *a)
 		return 1;
 	}
 	long long bytes = dev_size(fd, a->path);
+	u64 avail = 0;
+	if (bytes >= 0 && a->partition && !resolve_partition(fd, a, (u64)bytes))
+		bytes = -1;
+	if (bytes >= 0)
+		avail = a->partition ? a->size : (u64)bytes - a->offset;
 	if (bytes >= 0 && (u64)bytes < a->offset + PG)
 		fprintf(stderr, "pvswap: %s: smaller than 4 KiB after the offset\n", a->path);
 	else if (bytes >= 0 && read_page(fd, a->path, a->offset, page)) {
-		enum swapfmt_status st = swapfmt_check(page, PG, (u64)bytes - a->offset, &info,
-						       why, sizeof(why));
+		enum swapfmt_status st = swapfmt_check(page, PG, avail, &info, why, sizeof(why));
 		if (st == SWAPFMT_OK) {
 			print_info(a->path, &info, ((struct swapfmt_header *)page)->checksum);
 			rc = 0;

@@ -5,9 +5,9 @@
 PVSWAP       := $(BUILD)/tools/pvswap
 TOOLS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
 
-$(PVSWAP): tools/pvswap.c core/swapfmt.c core/swapfmt.h core/types.h
+$(PVSWAP): tools/pvswap.c core/swapfmt.c core/swapfmt.h core/gpt.c core/gpt.h core/types.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/pvswap.c core/swapfmt.c
+	$(HOSTCC) $(TOOLS_CFLAGS) -o $@ tools/pvswap.c core/swapfmt.c core/gpt.c
 
 tools: $(PVSWAP)
 all: tools

@@ -126,7 +126,9 @@ run_qemu() {
 	done
 	case $platform in
 	qemu-bios | qemu-avx)
-		args+=(-cdrom "$image") ;;
+		# CD first: SeaBIOS would boot a disk with an MBR signature
+		# (a GPT disk's protective MBR) before the CD.
+		args+=(-cdrom "$image" -boot order=d) ;;
 	qemu-uefi)
 		# OVMF writes its variable store: every run gets a fresh copy.
 		cp "$OVMF_VARS" "$workdir/OVMF_VARS.fd"

@@ -119,6 +119,9 @@ build_iso() {
 #                 touches sector 80 (disk page 10) fails with EIO
 #   raw:SIZE      random bytes (an unmarked disk)
 #   zero:SIZE     zeros (an unmarked, empty disk)
+#   gpt:SIZE      a GPT disk (sgdisk): partitions 1 and 3 (SIZE/8 each) full of
+#                 random bytes, partition 2 of pagevisor's type marked with
+#                 pvswap mark --partition 2 (make_gpt_disk)
 # Print the reason and fail on a bad line or a failed tool.
 make_disks() {
 	local dir=$1 line name ifc spec kind size img tool="$BUILD/tools/pvswap"
@@ -140,12 +143,14 @@ make_disks() {
 				printf "\\x$(printf %02x $((b ^ 0xff)))" |
 					dd of="$img" bs=1 seek=40 conv=notrunc status=none
 			fi ;;
+		gpt)
+			make_gpt_disk "$dir" "$name" "$size" "$tool" || return 1 ;;
 		raw | zero)
 			local src=/dev/urandom
 			[ "$kind" = zero ] && src=/dev/zero
 			head -c "$(numfmt --from=iec "$size")" "$src" >"$img" 2>/dev/null ||
 				{ echo "disk $name: bad size '$size'"; return 1; } ;;
-		*) echo "disk $name: unknown image spec '$spec' (swap:, corrupt:, faulty:, raw:, zero:)"; return 1 ;;
+		*) echo "disk $name: unknown image spec '$spec' (swap:, corrupt:, faulty:, raw:, zero:, gpt:)"; return 1 ;;
 		esac
 		sha256sum <"$img" | cut -d' ' -f1 >"$dir/$name.sum"
 		if [ "$kind" = faulty ]; then
@@ -158,11 +163,60 @@ make_disks() {
 	done
 }
 
+# The gpt:SIZE image $1/$2.img: sgdisk partitions 1 (data), 2 (pagevisor's
+# type GUID, marked by pvswap $4) and 3 (data, to the end); random bytes in
+# 1 and 3. Writes $2:pN.range ("offset bytes") and $2:pN.sum for every
+# partition and $2:meta (the first MiB: MBR, GPT header and entries), so
+# `unchanged: NAME:p1` checks one partition's bytes.
+make_gpt_disk() {
+	local dir=$1 name=$2 size=$3 tool=$4 img="$1/$2.img" mib n first last
+	mib=$(($(numfmt --from=iec "$size" 2>/dev/null || echo 0) / 1048576))
+	[ "$mib" -ge 16 ] || { echo "disk $name: gpt: size '$size' below 16M"; return 1; }
+	command -v sgdisk >/dev/null || { echo "disk $name: sgdisk missing (apt-get install gdisk)"; return 1; }
+	truncate -s "${mib}M" "$img"
+	sgdisk -n "1:0:+$((mib / 8))M" -t 1:8300 -c 1:data1 \
+		-n "2:0:+$((mib - mib / 4 - 2))M" -t 2:abefb5c0-3244-47d3-8f7d-a48ee1ff6ab4 -c 2:pvswap \
+		-n 3:0:0 -t 3:8300 -c 3:data3 "$img" >"$dir/$name.err" 2>&1 ||
+		{ echo "disk $name: sgdisk failed: $(tail -c 200 "$dir/$name.err")"; return 1; }
+	for n in 1 2 3; do
+		read -r first last < <(sgdisk -i "$n" "$img" | awk '/^First sector/ { f = $3 } /^Last sector/ { l = $3 } END { print f, l }')
+		echo "$((first * 512)) $(((last - first + 1) * 512))" >"$dir/$name:p$n.range"
+	done
+	echo "0 1048576" >"$dir/$name:meta.range"
+	for n in 1 3; do
+		read -r first last <"$dir/$name:p$n.range"
+		head -c "$last" /dev/urandom | dd of="$img" bs=1M seek="$first" oflag=seek_bytes conv=notrunc status=none
+	done
+	"$tool" mark "$img" --partition 2 --label "$name" >/dev/null 2>"$dir/$name.err" ||
+		{ echo "disk $name: pvswap failed: $(head -c 200 "$dir/$name.err")"; return 1; }
+	for n in p1 p2 p3 meta; do
+		range_sum "$img" "$dir/$name:$n.range" >"$dir/$name:$n.sum" || return 1
+	done
+	return 0
+}
+
+# sha256 of the byte range ("offset bytes" in file $2) of image $1.
+range_sum() {
+	local off len
+	read -r off len <"$2"
+	dd if="$1" bs=1M iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none |
+		sha256sum | cut -d' ' -f1
+}
+
 # Fail (printing why) if a disk named by an `unchanged:` line differs from
-# the checksum taken when it was created.
+# the checksum taken when it was created. NAME:PART (p1, p3, meta of a gpt:
+# disk) checks only that byte range.
 check_unchanged() {
 	local dir=$1 name
 	for name in "${c_unchanged[@]}"; do
+		if [[ $name == *:* ]]; then
+			[ -f "$dir/$name.range" ] || { echo "unchanged: no disk part named '$name'"; return 1; }
+			if [ "$(range_sum "$dir/${name%%:*}.img" "$dir/$name.range")" != "$(cat "$dir/$name.sum")" ]; then
+				echo "disk part $name was modified (sha256 of its bytes differs from before the run)"
+				return 1
+			fi
+			continue
+		fi
 		[ -f "$dir/$name.sum" ] || { echo "unchanged: no disk named '$name'"; return 1; }
 		if [ "$(sha256sum <"$dir/$name.img" | cut -d' ' -f1)" != "$(cat "$dir/$name.sum")" ]; then
 			echo "disk $name was modified (sha256 differs from before the run)"
