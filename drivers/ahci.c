@@ -291,8 +291,8 @@ static void ahci_poll(struct blk_dev *d)
 
 static const struct blk_ops ahci_ops = { .start = ahci_start, .poll = ahci_poll };
 
-/* Command list, received-FIS area and command tables of p. */
-static int port_alloc(struct ahci_port *p)
+/* The command list and received-FIS area of p (one page). */
+static int port_alloc_cl(struct ahci_port *p)
 {
 	hpa_t f = frame_alloc_zeroed(FRAME_HYP, 0);
 
@@ -300,16 +300,40 @@ static int port_alloc(struct ahci_port *p)
 		return E_NOMEM;
 	p->cl = hpa_to_ptr(f);
 	p->cl_hpa = f;
+	return !p->addr64 && f.v >> 32 ? E_RANGE : E_OK;
+}
+
+/* The command tables of p, four to a page. */
+static int port_alloc_tables(struct ahci_port *p)
+{
 	for (u32 i = 0; i < DIV_ROUND_UP(p->nslots, AHCI_TABLES_PER_FRAME); i++) {
-		f = frame_alloc_zeroed(FRAME_HYP, 0);
+		hpa_t f = frame_alloc_zeroed(FRAME_HYP, 0);
+
 		if (!frame_is_valid(f))
 			return E_NOMEM;
 		p->tables[i] = hpa_to_ptr(f);
 		p->tables_hpa[i] = f;
+		if (!p->addr64 && f.v >> 32)
+			return E_RANGE;
 	}
-	if (!p->addr64 && (p->cl_hpa.v >> 32 || p->tables_hpa[0].v >> 32))
-		return E_RANGE;
 	return E_OK;
+}
+
+/* A port that is not used: stop it and, once the HBA has let go of its
+ * memory (PxCMD.CR and FR clear), give the memory back; else keep it. */
+static void port_release(struct ahci_port *p)
+{
+	bool idle = port_stop_engine(p);
+
+	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_FRE);
+	if (!idle || !port_wait(p, PX_CMD, PXCMD_FR, 0))
+		return;
+	if (p->cl)
+		frame_free(p->cl_hpa);
+	for (u32 i = 0; i < ARRAY_SIZE(p->tables); i++)
+		if (p->tables[i])
+			frame_free(p->tables_hpa[i]);
+	kfree(p);
 }
 
 /* Idle the port, give it its memory, enable FIS receive (AHCI 10.1.2 steps
@@ -387,8 +411,7 @@ static int port_describe(struct ahci_port *p, const u16 w[256])
 	return p->blk.pages ? E_OK : E_INVAL;
 }
 
-/* Bring up port n of the HBA at abar and register its disk. The port's
- * memory stays allocated on failure: the HBA may still point at it. */
+/* Bring up port n of the HBA at abar and register its disk. */
 static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 cap)
 {
 	struct ahci_port *p = kzalloc(sizeof(*p));
@@ -397,6 +420,9 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 
 	if (!p || !frame_is_valid(buf)) {
 		pr_err("ahci %s port %u: out of memory, skipped", hba_name, n);
+		kfree(p);
+		if (frame_is_valid(buf))
+			frame_free(buf);
 		return;
 	}
 	p->regs = (volatile u32 *)(abar + PORT_BASE(n));
@@ -405,9 +431,11 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 	p->addr64 = cap & CAP_S64A;
 	p->sclo = cap & CAP_SCLO;
 	p->nslots = MIN(CAP_NCS(cap), AHCI_MAX_SLOTS);
-	rc = port_alloc(p);
+	rc = port_alloc_cl(p);
 	if (rc == E_OK)
 		rc = port_setup(p);
+	if (rc == E_OK)
+		rc = port_alloc_tables(p);
 	if (rc == E_OK)
 		rc = port_identify(p, buf);
 	if (rc == E_OK)
@@ -421,7 +449,7 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 	}
 	if (rc != E_NOENT && rc != E_NOTSUP)
 		pr_err("ahci %s port %u: set-up failed (%d), skipped", hba_name, n, rc);
-	(void)port_stop_engine(p);
+	port_release(p);
 }
 
 /* Reset the HBA and put it in AHCI mode (AHCI 10.4.3, 3.1.2). */
