@@ -77,6 +77,7 @@ struct ahci_port {
 	hpa_t tables_hpa[AHCI_MAX_SLOTS / AHCI_TABLES_PER_FRAME];
 	u32 issued;                           /* slots written to PxCI, not finished */
 	u32 retry;                            /* slots to reissue one by one after an error */
+	u64 recover_tsc;                      /* when the last error recovery ran */
 	struct blk_req *slot_req[AHCI_MAX_SLOTS];
 	u64 slot_start[AHCI_MAX_SLOTS];
 	bool dead;                            /* timed out or unrecoverable: all requests fail */
@@ -239,6 +240,7 @@ static void port_recover(struct ahci_port *p, u32 is)
 	if (!port_restart(p))
 		return port_kill(p, "port restart failed");
 	p->issued = 0;
+	p->recover_tsc = rdtsc();
 	if (out && !(out & (out - 1))) {
 		u32 s = (u32)__builtin_ctz(out);
 		struct blk_req *r = p->slot_req[s];
@@ -284,6 +286,8 @@ static void ahci_poll(struct blk_dev *d)
 			slot_finish(p, s, E_OK);
 	port_reissue(p);
 	now = rdtsc();
+	if (p->retry && !p->issued && now - p->recover_tsc > limit)
+		return port_kill(p, "commands left over after an error never finished");
 	for (u32 s = 0; s < p->nslots; s++)
 		if ((p->issued & BIT(s)) && now - p->slot_start[s] > limit)
 			return port_kill(p, "command timed out");
@@ -320,14 +324,16 @@ static int port_alloc_tables(struct ahci_port *p)
 }
 
 /* A port that is not used: stop it and, once the HBA has let go of its
- * memory (PxCMD.CR and FR clear), give the memory back; else keep it. */
-static void port_release(struct ahci_port *p)
+ * memory (PxCMD.CR and FR clear), give the memory and the IDENTIFY buffer
+ * back; else keep them, the HBA may still write there. */
+static void port_release(struct ahci_port *p, hpa_t buf)
 {
 	bool idle = port_stop_engine(p);
 
 	port_wr(p, PX_CMD, port_rd(p, PX_CMD) & ~PXCMD_FRE);
 	if (!idle || !port_wait(p, PX_CMD, PXCMD_FR, 0))
 		return;
+	frame_free(buf);
 	if (p->cl)
 		frame_free(p->cl_hpa);
 	for (u32 i = 0; i < ARRAY_SIZE(p->tables); i++)
@@ -440,16 +446,16 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 		rc = port_identify(p, buf);
 	if (rc == E_OK)
 		rc = port_describe(p, hpa_to_ptr(buf));
-	frame_free(buf);
 	if (rc == E_OK)
 		rc = blk_register(&p->blk);
 	if (rc == E_OK) {
+		frame_free(buf);
 		nsata++;
 		return;
 	}
 	if (rc != E_NOENT && rc != E_NOTSUP)
 		pr_err("ahci %s port %u: set-up failed (%d), skipped", hba_name, n, rc);
-	port_release(p);
+	port_release(p, buf);
 }
 
 /* Reset the HBA and put it in AHCI mode (AHCI 10.4.3, 3.1.2). */
