@@ -482,12 +482,14 @@ static void hba_add(const struct pci_dev *d)
 	ksnprintf(name, 8, "%02x:%02x.%x", d->bus, d->dev, d->fn);
 	if (b->io || !b->base || b->size < PORT_BASE(1) || b->base + b->size > 4 * GiB) {
 		pr_err("ahci %s: no usable ABAR (BAR5) below 4 GiB, skipped", name);
+		kfree(name);
 		return;
 	}
 	pci_enable(d, PCI_CMD_MEM | PCI_CMD_MASTER);
 	abar = hpa_to_ptr(hpa(b->base));
 	if (!hba_reset((volatile u32 *)(abar + HBA_GHC))) {
 		pr_err("ahci %s: HBA reset did not finish, skipped", name);
+		kfree(name);
 		return;
 	}
 	cap = *(volatile u32 *)(abar + HBA_CAP);
