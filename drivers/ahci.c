@@ -31,6 +31,7 @@
 #define HBA_VS   0x10
 #define CAP_NCS(c) ((((c) >> 8) & 0x1f) + 1)
 #define CAP_SCLO BIT(24)
+#define CAP_SNCQ BIT(30)
 #define CAP_S64A BIT(31)
 #define GHC_HR   BIT(0)
 #define GHC_IE   BIT(1)
@@ -49,6 +50,7 @@
 #define PX_SIG   0x24
 #define PX_SSTS  0x28
 #define PX_SERR  0x30
+#define PX_SACT  0x34
 #define PX_CI    0x38
 #define PXCMD_ST  BIT(0)
 #define PXCMD_SUD BIT(1)
@@ -69,7 +71,8 @@ struct ahci_port {
 	volatile u32 *regs;                   /* (c) this port's register block */
 	const char *hba_name;                 /* (c) "00:1f.2" */
 	unsigned num;                         /* (c) port number on the HBA */
-	bool addr64, sclo;                    /* (c) CAP.S64A, CAP.SCLO */
+	bool addr64, sclo, sncq;              /* (c) CAP.S64A, CAP.SCLO, CAP.SNCQ */
+	bool ncq;                             /* (c) HBA and disk queue: FPDMA commands */
 	u32 nslots;                           /* (c) command slots used */
 	struct ahci_cmd_hdr *cl;              /* (c) command list */
 	hpa_t cl_hpa;
@@ -180,6 +183,8 @@ static void slot_issue(struct ahci_port *p, u32 s)
 	p->issued |= BIT(s);
 	p->slot_start[s] = rdtsc();
 	barrier();
+	if (p->ncq)
+		port_wr(p, PX_SACT, BIT(s));    /* PxSACT before PxCI (AHCI 5.3.2.1) */
 	port_wr(p, PX_CI, BIT(s));
 }
 
@@ -194,12 +199,26 @@ static void slot_finish(struct ahci_port *p, u32 s, int rc)
 	blk_hw_done(r, rc);
 }
 
+/* Build the command for r in slot s: FPDMA QUEUED with tag s under NCQ,
+ * else READ/WRITE DMA EXT. */
+static int slot_build(struct ahci_port *p, u32 s, struct blk_req *r)
+{
+	u32 spp = BLK_SECTORS_PER_PAGE(&p->blk);
+	hpa_t t_hpa;
+	struct ahci_cmd_table *t = slot_table(p, s, &t_hpa);
+	struct ahci_io io = { .command = p->ncq ? (r->write ? ATA_CMD_WRITE_FPDMA : ATA_CMD_READ_FPDMA)
+					    : (r->write ? ATA_CMD_WRITE_DMA_EXT : ATA_CMD_READ_DMA_EXT),
+			      .tag = (u8)s, .write = r->write, .lba = r->page * spp, .count = r->npages * spp,
+			      .bufs = r->frames, .nbufs = r->npages, .buf_bytes = PAGE_SIZE,
+			      .max_prds = AHCI_MAX_PAGES, .addr64 = p->addr64 };
+
+	return ahci_cmd_build(&p->cl[s], t, t_hpa, &io);
+}
+
 static int ahci_start(struct blk_dev *d, struct blk_req *r)
 {
 	struct ahci_port *p = d->priv;
-	u32 spp = BLK_SECTORS_PER_PAGE(d), s;
-	struct ahci_cmd_table *t;
-	hpa_t t_hpa;
+	u32 s;
 
 	if (p->dead)
 		return E_IO;
@@ -209,12 +228,7 @@ static int ahci_start(struct blk_dev *d, struct blk_req *r)
 		;
 	if (s == p->nslots)
 		return E_BUSY;
-	t = slot_table(p, s, &t_hpa);
-	struct ahci_io io = { .command = r->write ? ATA_CMD_WRITE_DMA_EXT : ATA_CMD_READ_DMA_EXT,
-			      .write = r->write, .lba = r->page * spp, .count = r->npages * spp,
-			      .bufs = r->frames, .nbufs = r->npages, .buf_bytes = PAGE_SIZE,
-			      .max_prds = AHCI_MAX_PAGES, .addr64 = p->addr64 };
-	if (ahci_cmd_build(&p->cl[s], t, t_hpa, &io) != E_OK) {
+	if (slot_build(p, s, r) != E_OK) {
 		pr_err("disk %s: request for page %lu (%u pages) cannot be built", d->name,
 		       r->page, r->npages);
 		return E_IO;
@@ -230,6 +244,9 @@ static int ahci_start(struct blk_dev *d, struct blk_req *r)
  * the HBA's notion of which failed (PxCMD.CCS) is not reliable everywhere
  * (QEMU clears the failed slot's PxCI bit), so each is reissued alone: a
  * command that fails alone fails for good, the others succeed on reissue.
+ * After an NCQ error the device wants READ LOG EXT page 10h before it
+ * queues again (SATA 3.x 13.6.3.2); rather than that, the port falls back
+ * to non-queued commands for good.
  */
 static void port_recover(struct ahci_port *p, u32 is)
 {
@@ -241,6 +258,10 @@ static void port_recover(struct ahci_port *p, u32 is)
 		return port_kill(p, "port restart failed");
 	p->issued = 0;
 	p->recover_tsc = rdtsc();
+	if (p->ncq) {
+		p->ncq = false;
+		pr_warn("disk %s: NCQ off after the error, one command at a time", p->blk.name);
+	}
 	if (out && !(out & (out - 1))) {
 		u32 s = (u32)__builtin_ctz(out);
 		struct blk_req *r = p->slot_req[s];
@@ -253,12 +274,17 @@ static void port_recover(struct ahci_port *p, u32 is)
 	}
 }
 
-/* Reissue the next retried command once nothing else is on the port. */
+/* Reissue the next retried command once nothing else is on the port (no
+ * command of before the error still queued in PxCI or PxSACT). */
 static void port_reissue(struct ahci_port *p)
 {
-	if (p->issued || !p->retry || port_rd(p, PX_CI))
+	u32 s = (u32)__builtin_ctz(p->retry | BIT(31));
+
+	if (p->issued || !p->retry || port_rd(p, PX_CI) || port_rd(p, PX_SACT))
 		return;
-	slot_issue(p, (u32)__builtin_ctz(p->retry));
+	if (slot_build(p, s, p->slot_req[s]) != E_OK)
+		return slot_finish(p, s, E_IO);
+	slot_issue(p, s);
 	p->retry &= ~p->issued;
 }
 
@@ -270,9 +296,12 @@ static void ahci_poll(struct blk_dev *d)
 
 	if (p->dead)
 		return;
-	/* PxCI before PxIS: a cleared PxCI bit counts as success only if no
+	/* PxCI (and PxSACT, where an NCQ command stays until its Set Device
+	 * Bits FIS) before PxIS: a cleared bit counts as success only if no
 	 * error was reported after it was read. */
 	done = p->issued & ~port_rd(p, PX_CI);
+	if (p->ncq)
+		done &= ~port_rd(p, PX_SACT);
 	is = port_rd(p, PX_IS);
 	barrier();
 	if (is & PXIS_ERRORS) {
@@ -403,8 +432,14 @@ static int port_describe(struct ahci_port *p, const u16 w[256])
 {
 	u64 sectors = ahci_id_sectors(w);
 
+	u32 qd = ahci_id_ncq_depth(w);
+
 	if (!sectors || ahci_id_sector_size(w) != 512)
 		return E_NOTSUP;
+	if (p->sncq && qd) {
+		p->ncq = true;
+		p->nslots = MIN(p->nslots, qd);
+	}
 	ksnprintf(p->blk.name, sizeof(p->blk.name), "sata%u", nsata);
 	ahci_id_model(w, p->blk.model);
 	p->blk.sectors = sectors;
@@ -436,6 +471,7 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 	p->num = n;
 	p->addr64 = cap & CAP_S64A;
 	p->sclo = cap & CAP_SCLO;
+	p->sncq = cap & CAP_SNCQ;
 	p->nslots = MIN(CAP_NCS(cap), AHCI_MAX_SLOTS);
 	rc = port_alloc_cl(p);
 	if (rc == E_OK)
@@ -449,6 +485,8 @@ static void port_add(volatile u8 *abar, const char *hba_name, unsigned n, u32 ca
 	if (rc == E_OK)
 		rc = blk_register(&p->blk);
 	if (rc == E_OK) {
+		pr_info("ahci %s port %u: %s, %s, %u commands in flight", hba_name, n, p->blk.name,
+			p->ncq ? "NCQ" : "no NCQ", p->nslots);
 		frame_free(buf);
 		nsata++;
 		return;

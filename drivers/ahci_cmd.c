@@ -21,7 +21,14 @@ static int check_bufs(const struct ahci_io *io)
 	return E_OK;
 }
 
-/* The 20-byte H2D register FIS (SATA 3.x 10.5.5) for a 48-bit command. */
+static bool is_fpdma(u8 command)
+{
+	return command == ATA_CMD_READ_FPDMA || command == ATA_CMD_WRITE_FPDMA;
+}
+
+/* The 20-byte H2D register FIS (SATA 3.x 10.5.5) for a 48-bit command; the
+ * FPDMA commands carry the count in FEATURE and the tag in COUNT 7:3
+ * (ACS-3 7.20.3). */
 static void build_fis(u8 *f, const struct ahci_io *io)
 {
 	memset(f, 0, 64);
@@ -35,8 +42,14 @@ static void build_fis(u8 *f, const struct ahci_io *io)
 	f[8] = (u8)(io->lba >> 24);
 	f[9] = (u8)(io->lba >> 32);
 	f[10] = (u8)(io->lba >> 40);
-	f[12] = (u8)io->count;
-	f[13] = (u8)(io->count >> 8);
+	if (is_fpdma(io->command)) {
+		f[3] = (u8)io->count;
+		f[11] = (u8)(io->count >> 8);
+		f[12] = (u8)(io->tag << 3);
+	} else {
+		f[12] = (u8)io->count;
+		f[13] = (u8)(io->count >> 8);
+	}
 }
 
 int ahci_cmd_build(struct ahci_cmd_hdr *hdr, struct ahci_cmd_table *tbl, hpa_t tbl_hpa,
@@ -46,7 +59,8 @@ int ahci_cmd_build(struct ahci_cmd_hdr *hdr, struct ahci_cmd_table *tbl, hpa_t t
 
 	if (rc != E_OK)
 		return rc;
-	if ((tbl_hpa.v & (AHCI_CMD_TABLE_ALIGN - 1)) || io->count > 0xffff || io->lba >> 48)
+	if ((tbl_hpa.v & (AHCI_CMD_TABLE_ALIGN - 1)) || io->count > 0xffff || io->lba >> 48 ||
+	    io->tag > 31)
 		return E_INVAL;
 	if (!io->addr64 && tbl_hpa.v + AHCI_CMD_TABLE_BYTES(io->nbufs) > (1ull << 32))
 		return E_RANGE;
@@ -69,6 +83,13 @@ u64 ahci_id_sectors(const u16 w[256])
 	if (w[83] & BIT(10))
 		return (u64)w[100] | (u64)w[101] << 16 | (u64)w[102] << 32 | (u64)w[103] << 48;
 	return (u64)w[60] | (u64)w[61] << 16;
+}
+
+u32 ahci_id_ncq_depth(const u16 w[256])
+{
+	if (w[76] == 0 || w[76] == 0xffff || !(w[76] & BIT(8)))
+		return 0;
+	return (w[75] & 0x1f) + 1u;
 }
 
 u32 ahci_id_sector_size(const u16 w[256])

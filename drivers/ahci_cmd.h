@@ -14,6 +14,8 @@
 #define ATA_CMD_READ_DMA_EXT  0x25
 #define ATA_CMD_WRITE_DMA_EXT 0x35
 #define ATA_CMD_IDENTIFY      0xec
+#define ATA_CMD_READ_FPDMA    0x60   /* NCQ (ACS-3 7.20, 7.59) */
+#define ATA_CMD_WRITE_FPDMA   0x61
 
 #define FIS_TYPE_REG_H2D 0x27
 
@@ -54,6 +56,7 @@ _Static_assert(sizeof(struct ahci_cmd_table) == 0x80, "PRDT starts at offset 0x8
  * buf_bytes each (one PRD per buffer), at most max_prds of them. */
 struct ahci_io {
 	u8 command;              /* ATA_CMD_* */
+	u8 tag;                  /* NCQ tag (the command slot) for the FPDMA commands */
 	bool write;              /* data goes to the device */
 	u64 lba;
 	u32 count;               /* sectors, 0..65535 (0 for IDENTIFY) */
@@ -67,7 +70,9 @@ struct ahci_io {
 /*
  * Fill the command header hdr and the command table tbl (whose host-physical
  * address is tbl_hpa) for io: an H2D register FIS with the command bit, LBA
- * mode and 48-bit LBA/count fields, and one PRD per buffer. Checks first and
+ * mode and 48-bit LBA/count fields (for READ/WRITE FPDMA QUEUED the count
+ * goes in the features field and the tag in count bits 7:3), and one PRD
+ * per buffer. Checks first and
  * writes nothing on failure: E_INVAL for a misaligned table or buffer, an odd
  * or oversized buffer length, nbufs 0 or above max_prds, a count above
  * 65535 or an LBA that needs more than 48 bits; E_RANGE for an address
@@ -80,6 +85,9 @@ int ahci_cmd_build(struct ahci_cmd_hdr *hdr, struct ahci_cmd_table *tbl, hpa_t t
  * when 48-bit addressing is supported (word 83 bit 10), else words 60-61;
  * 0 without LBA (word 49 bit 9). */
 u64 ahci_id_sectors(const u16 w[256]);
+
+/* Native Command Queuing depth the device offers (words 75-76), 0 if none. */
+u32 ahci_id_ncq_depth(const u16 w[256]);
 
 /* Logical sector size in bytes (word 106 bits 14:12, words 117-118). */
 u32 ahci_id_sector_size(const u16 w[256]);

@@ -98,6 +98,27 @@ static void test_write_32_pages_64bit(void **state)
 	assert_int_equal(AHCI_CMD_TABLE_BYTES(32), 640);
 }
 
+static void test_ncq_fis(void **state)
+{
+	struct ahci_io io = rw_io(true, 0x1000, 32);
+	const u8 *f = tbl()->cfis;
+
+	(void)state;
+	io.command = ATA_CMD_WRITE_FPDMA;
+	io.tag = 31;
+	assert_int_equal(ahci_cmd_build(hdr(), tbl(), hpa(TBL_HPA), &io), E_OK);
+	assert_int_equal(f[2], 0x61);
+	assert_int_equal(f[3], 0);                                /* 256 sectors in FEATURE */
+	assert_int_equal(f[11], 1);
+	assert_int_equal(f[12], 31 << 3);                         /* tag in COUNT 7:3 */
+	assert_int_equal(f[13], 0);
+	assert_int_equal(f[5], 0x10);
+	assert_int_equal(f[7], 0x40);
+	assert_int_equal(hdr()->flags, 5 | BIT(6) | (32u << 16));
+	io.tag = 32;
+	assert_int_equal(ahci_cmd_build(hdr(), tbl(), hpa(TBL_HPA), &io), E_INVAL);
+}
+
 static void test_identify(void **state)
 {
 	hpa_t buf = hpa(DATA_HPA);
@@ -168,6 +189,12 @@ static void test_identify_parse(void **state)
 	w[102] = 0x0003;
 	assert_int_equal(ahci_id_sectors(w), 0x322221111ull);
 	assert_int_equal(ahci_id_sector_size(w), 512);
+	assert_int_equal(ahci_id_ncq_depth(w), 0);
+	w[76] = BIT(8);
+	w[75] = 31;
+	assert_int_equal(ahci_id_ncq_depth(w), 32);
+	w[76] = 0xffff;
+	assert_int_equal(ahci_id_ncq_depth(w), 0);
 	w[106] = 0x4000 | BIT(12);
 	w[117] = 2048;
 	assert_int_equal(ahci_id_sector_size(w), 4096);
@@ -184,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_fis_and_prds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_32_pages_64bit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ncq_fis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test(test_identify_parse),
