@@ -43,6 +43,15 @@ mb2_header:
 	.short 6, 0
 	.long 8
 
+	/* Framebuffer tag (type 5, spec 3.1.10), optional (flags bit 0): ask
+	 * for a 1024x768x32 linear framebuffer; GRUB may give another mode or,
+	 * with `set gfxpayload=text`, none. core/console.c draws on it only
+	 * with console=fb or console=both. */
+	.balign 8
+	.short 5, 1
+	.long 20
+	.long 1024, 768, 32
+
 	/* End tag. */
 	.balign 8
 	.short 0, 0

@@ -63,6 +63,8 @@ void kmain(u32 magic, u32 info)
 	if (bootinfo_parse(magic, hpa(info), &boot_info) < 0)
 		refuse_boot("the boot loader hand-over is not Multiboot 1 or 2 (see above)");
 	options_parse(hv_cmdline(&boot_info));
+	if (console_fb_attach(&boot_info.fb) < 0)
+		pr_err("console: no usable linear framebuffer from the loader; staying on serial");
 	bootinfo_print(&boot_info);
 
 	cpufeat_init();

@@ -16,12 +16,15 @@ static int opt_loglevel = LOG_INFO;
 static int opt_console;
 
 static const char *const loglevel_names[] = { "err", "warn", "info", "debug", NULL };
-static const char *const console_names[] = { "com1", "com2", "com3", "com4", NULL };
-static const u16 console_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+static const char *const console_names[] = { "com1", "com2", "com3", "com4", "serial", "fb",
+					      "both", NULL };
+static const u16 console_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8, 0x3f8, 0x3f8, 0x3f8 };
+enum { CONSOLE_SERIAL = 4, CONSOLE_FB, CONSOLE_BOTH };
 
 static const struct cmdline_opt hv_options[] = {
 	{ .key = "console", .type = OPT_ENUM, .dest = &opt_console, .choices = console_names,
-	  .help = "serial port of the console: com1 (0x3f8, default), com2, com3, com4" },
+	  .help = "console: com1 (0x3f8, default), com2, com3, com4, serial (com1), fb (the "
+		  "loader's framebuffer), both (com1 and the framebuffer)" },
 	{ .key = "loglevel", .type = OPT_ENUM, .dest = &opt_loglevel, .choices = loglevel_names,
 	  .help = "console verbosity: err, warn, info (default), debug" },
 	{ .key = "timeslice", .type = OPT_UINT, .dest = &sched_slice_us, .min = 100, .max = 1000000,
@@ -49,7 +52,10 @@ void options_parse(const char *cmdline)
 	int rc = cmdline_parse(cmdline, hv_options, ARRAY_SIZE(hv_options));
 
 	log_threshold = opt_loglevel;
-	if (opt_console && console_select(console_ports[opt_console]) != E_OK)
+	if (opt_console >= CONSOLE_SERIAL)
+		console_set_outputs(opt_console != CONSOLE_FB, opt_console != CONSOLE_SERIAL);
+	if (opt_console && opt_console != CONSOLE_FB &&
+	    console_select(console_ports[opt_console]) != E_OK)
 		pr_err("console=%s: no UART answers at port 0x%x; staying on com1",
 		       console_names[opt_console], console_ports[opt_console]);
 	if (rc < 0)

@@ -22,16 +22,19 @@
 #             or ahci (QEMU -M q35's AHCI ports 0, 1, 3, 4, 5; not on Bochs)
 #   -t EVENT  enable a QEMU trace event (repeatable; `qemu-system-x86_64 -trace
 #             help` lists them), logged into the -l file (QEMU only)
+#   -S FILE   QEMU with -s: a std VGA display and a monitor socket in WORKDIR;
+#             once a SUMMARY line reaches the serial file, save a screendump
+#             (PPM) into FILE and quit QEMU (run the hypervisor with `stay`)
 # Extra emulator arguments may be given in QEMU_FLAGS / BOCHS_FLAGS;
 # BOCHS_TERM=1 connects the Bochs UART to the terminal for input as well.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=()
+serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=() screendump=''
 
-usage() { sed -n '7,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-while getopts "s:l:w:a:c:d:t:h" opt; do
+while getopts "s:l:w:a:c:d:t:S:h" opt; do
 	case $opt in
 	s) serial=$OPTARG ;;
 	l) emulog=$OPTARG ;;
@@ -40,6 +43,7 @@ while getopts "s:l:w:a:c:d:t:h" opt; do
 	c) bochs_cpu=$OPTARG ;;
 	d) disks+=("$OPTARG") ;;
 	t) traces+=("$OPTARG") ;;
+	S) screendump=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -114,7 +118,12 @@ run_qemu() {
 	kvm) args+=(-enable-kvm -cpu host) ;;
 	*) echo "boot.sh: unknown accelerator '$accel' (tcg or kvm)" >&2; exit 2 ;;
 	esac
-	if [ -n "$serial" ]; then
+	if [ -n "$screendump" ]; then
+		[ -n "$serial" ] || { echo "boot.sh: -S needs -s" >&2; exit 2; }
+		rm -f "$workdir/monitor.sock" "$screendump"
+		args+=(-serial "file:$serial" -vga std
+			-monitor "unix:$workdir/monitor.sock,server,nowait")
+	elif [ -n "$serial" ]; then
 		args+=(-serial "file:$serial" -monitor none)
 	else
 		args+=(-serial mon:stdio)   # Ctrl-A X quits, Ctrl-A C: monitor
@@ -141,8 +150,47 @@ run_qemu() {
 	local qargs=()
 	qemu_disk_args
 	args+=("${qargs[@]}")
+	if [ -n "$screendump" ]; then
+		# shellcheck disable=SC2086
+		"${args[@]}" ${QEMU_FLAGS:-} &
+		qemu_screendump $!
+		return
+	fi
 	# shellcheck disable=SC2086
 	exec "${args[@]}" ${QEMU_FLAGS:-}
+}
+
+# For -S: wait for a SUMMARY line on the serial file (or QEMU's end), then
+# ask QEMU's monitor for a screendump into $screendump and quit. QEMU pid $1
+# is killed if this script is.
+qemu_screendump() {
+	local pid=$1 i
+	trap 'kill $pid 2>/dev/null' EXIT
+	while kill -0 "$pid" 2>/dev/null && ! grep -q '^SUMMARY:' "$serial" 2>/dev/null; do
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		python3 - "$workdir/monitor.sock" "$screendump" <<'PY'
+import socket, sys, time, os
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"screendump %s\n" % sys.argv[2].encode())
+for _ in range(100):
+    if os.path.exists(sys.argv[2]) and os.path.getsize(sys.argv[2]) > 0:
+        break
+    time.sleep(0.1)
+time.sleep(0.5)
+s.sendall(b"quit\n")
+time.sleep(0.2)
+PY
+	fi
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	trap - EXIT
 }
 
 # The TCG CPU: qemu-avx adds XSAVE and AVX/AVX2, which QEMU 7.2 TCG

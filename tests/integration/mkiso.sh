@@ -3,18 +3,21 @@
 # given command line and Multiboot2 modules. grub.cfg is baked into the ISO,
 # so every distinct command line or module list needs an ISO of its own.
 #
-# usage: mkiso.sh [-m 'FILE [ARGS...]']... OUT.iso HV.elf [CMDLINE...]
+# usage: mkiso.sh [-g MODE] [-m 'FILE [ARGS...]']... OUT.iso HV.elf [CMDLINE...]
 #   -m  add a module: FILE is copied to /boot/mod/<basename>; the module's
 #       string is ARGS, or the basename when no ARGS are given.
+#   -g  GRUB's gfxpayload (e.g. 1024x768x32: hand the hypervisor a linear
+#       framebuffer); default text (no framebuffer under BIOS).
 # The ISO is rebuilt only when the ELF, a module or grub.cfg changed.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-m 'FILE [ARGS]']... OUT.iso HV.elf [CMDLINE...]" >&2; exit 2; }
+usage() { echo "usage: $0 [-g MODE] [-m 'FILE [ARGS]']... OUT.iso HV.elf [CMDLINE...]" >&2; exit 2; }
 
-mods=()
-while getopts "m:" opt; do
+mods=() gfx=text
+while getopts "m:g:" opt; do
 	case $opt in
 	m) mods+=("$OPTARG") ;;
+	g) gfx=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -32,13 +35,20 @@ for d in /usr/lib/grub/i386-pc /usr/lib/grub/x86_64-efi; do
 	[ -d "$d" ] || { echo "mkiso: $d missing (grub-pc-bin / grub-efi-amd64-bin)" >&2; exit 1; }
 done
 
-# Compose grub.cfg.
+# Compose grub.cfg. The hypervisor asks for a framebuffer (optional); text
+# mode keeps BIOS machines on VGA text, while EFI has no text mode and keeps
+# the firmware's (GOP) mode instead of printing "no suitable video mode".
+if [ "$gfx" = text ]; then
+	gfxcfg='if [ "$grub_platform" = efi ]; then insmod all_video; set gfxpayload=keep; else set gfxpayload=text; fi'
+else
+	gfxcfg="set gfxpayload=$gfx"
+fi
 cfg="serial --unit=0 --speed=115200
 terminal_input serial
 terminal_output serial
 set timeout=0
 set default=0
-set gfxpayload=text
+$gfxcfg
 menuentry \"pagevisor\" {
 	multiboot2 /boot/pagevisor.elf${cmdline:+ $cmdline}"
 inputs=("$elf")

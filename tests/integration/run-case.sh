@@ -29,7 +29,7 @@ parse_case() {
 	local file=$1 plat=$2 line key val kplat
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
-	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar=
+	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar= c_gfx= c_screen=
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -57,6 +57,8 @@ parse_case() {
 		value) c_value+=("$val") ;;
 		emusum) c_emusum+=("$val") ;;
 		check) c_check+=("$val") ;;
+		gfx) c_gfx=$val ;;
+		screendump) c_screen=$val ;;
 		cmdline | platforms | timeout)
 			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
 				scalar[$key]=$val
@@ -107,7 +109,7 @@ build_iso() {
 		args+=(-m "$BUILD/$m")
 	done
 	flock "$BUILD/integration/$name/.lock" \
-		"$here/mkiso.sh" "${args[@]}" "$iso" "$elf" "${c_words[@]}" >&2 || return 1
+		"$here/mkiso.sh" ${c_gfx:+-g "$c_gfx"} "${args[@]}" "$iso" "$elf" "${c_words[@]}" >&2 || return 1
 	echo "$iso"
 }
 
@@ -201,6 +203,26 @@ range_sum() {
 	read -r off len <"$2"
 	dd if="$1" bs=1M iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none |
 		sha256sum | cut -d' ' -f1
+}
+
+# `screendump: Y0 Y1 MIN`: the screendump $1 (PPM, from boot.sh -S) exists
+# and pixel rows [Y0, Y1) hold at least MIN pixels that are not black.
+check_screen() {
+	local img=$1 y0 y1 min n
+	read -r y0 y1 min <<<"$c_screen"
+	[ -s "$img" ] || { echo "screendump: no image $img (no SUMMARY before the timeout?)"; return 1; }
+	n=$(python3 - "$img" "$y0" "$y1" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+magic, dims, maxv, pix = d.split(b'\n', 3)
+w, h = map(int, dims.split())
+y0, y1 = int(sys.argv[2]), min(int(sys.argv[3]), h)
+print(sum(1 for y in range(y0, y1) for x in range(w)
+          if any(pix[(y * w + x) * 3:(y * w + x) * 3 + 3])))
+PY
+) || { echo "screendump: $img is not a PPM image"; return 1; }
+	[ "$n" -ge "$min" ] ||
+		{ echo "screendump: rows $y0..$y1 of $img have $n lit pixels, expected at least $min"; return 1; }
 }
 
 # Fail (printing why) if a disk named by an `unchanged:` line differs from
@@ -390,7 +412,7 @@ run_pair() {
 		exit 2
 	fi
 	mkdir -p "$out" "$BUILD/results"
-	rm -f "$out/serial.log" "$out/serial.clean" "$out/emulator.log" "$out/emulator.out" "$out/disks.err"
+	rm -f "$out/serial.log" "$out/serial.clean" "$out/emulator.log" "$out/emulator.out" "$out/disks.err" "$out/screen.ppm"
 	limit=$(awk -v t="$c_timeout" -v s="${TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s + 0.5 }')
 
 	start=$(date +%s.%N)
@@ -412,7 +434,9 @@ run_pair() {
 		for t in "${c_trace[@]}"; do
 			trace_args+=(-t "$t")
 		done
-		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" \
+		local screen_args=()
+		[ -n "$c_screen" ] && screen_args=(-S "$out/screen.ppm")
+		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" "${screen_args[@]}" \
 			-w "$out" "${disk_args[@]}" "${trace_args[@]}" "$plat" "$image" "${c_words[@]}" \
 			>"$out/emulator.out" 2>&1 </dev/null
 		rc=$?
@@ -424,6 +448,8 @@ run_pair() {
 		elif ! reason=$(check_values "$out/serial.clean" "$out/emulator.log"); then
 			:
 		elif ! reason=$(check_unchanged "$out/disks"); then
+			:
+		elif [ -n "$c_screen" ] && ! reason=$(check_screen "$out/screen.ppm"); then
 			:
 		else
 			reason=
