@@ -75,7 +75,7 @@ struct blk_req {
 /* Modelled latency per request in microseconds (`swap_delay=`, default 0). */
 extern u64 blk_swap_delay_us;
 
-/* Probe every driver (virtio-blk, ATA) and print one `disk <name>: ...` line
+/* Probe every driver (virtio-blk, ATA, AHCI, NVMe) and print one `disk <name>: ...` line
  * per disk found. Call once after pci_init() and the TSC calibration. */
 void blk_init(void);
 
