@@ -250,10 +250,12 @@ void pager_flush_vm(struct tlbgen *g, void *ctx)
 void pager_print_stats(void)
 {
 	struct swap_area *a = swap_area_active();
+	u64 ppc10 = pager.cmds_written ? pager.pages_written * 10 / pager.cmds_written : 0;
 	kprintf("pager: guest frames %lu used of %lu, %lu sweeps, swap %s: %lu read commands "
-		"(%lu pages), %lu write commands (%lu pages), swap full %lu times\n",
+		"(%lu pages), %lu write commands (%lu pages, %lu.%lu per command), swap full %lu times\n",
 		pager.used, pager.cap, pager.sweeps, a ? a->dev->name : "none", pager.cmds_read,
-		pager.pages_read, pager.cmds_written, pager.pages_written, pager.swap_full);
+		pager.pages_read, pager.cmds_written, pager.pages_written, ppc10 / 10, ppc10 % 10,
+		pager.swap_full);
 }
 
 u64 pager_audit_problems(void)

@@ -73,77 +73,124 @@ static struct vm *victim_unmap(hpa_t f)
 	return vm;
 }
 
-static void write_done(struct blk_req *r)
+/* One page of a finished write: on success the page becomes swapped (or,
+ * taken back meanwhile, keeps the slot as a clean copy); on failure the
+ * slot is retired and the page stays resident and dirty. */
+static void write_page_done(hpa_t f, u64 slot, int status)
 {
-	struct pager_io *io = r->ctx;
-	struct vm *vm = io->vm;
-	hpa_t f = io->frame;
 	struct rmap_entry e;
 	bool ok = rmap_lookup(f, &e);
 	ASSERT(ok);
+	struct vm *vm = pager.vms[e.vm];
 	struct pagestate_info st = pagestate_decode(vm->tdp.fmt, *e.leaf);
 	vm->mem.io_pending--;
-	if (r->status != E_OK) {
+	if (status != E_OK) {
 		vm->mem.write_errors++;
-		swap_slot_retire(&swap_area_active()->slots, io->slot);
-		frame_desc(f)->link = FRAME_NONE;
-		frame_desc(f)->flags &= ~FRAME_F_SWAPCACHE;
+		swap_slot_retire(&swap_area_active()->slots, slot);
 		pr_warn("pager: write of guest %s page to slot %lu failed: slot retired, page stays resident",
-			vm->name, io->slot);
+			vm->name, slot);
 		if (st.state == PAGESTATE_WRITEBACK)
 			pager_remap(vm, e.leaf, f);
 		frame_desc(f)->flags &= ~FRAME_F_PINNED;
-	} else {
-		vm->mem.writebacks++;
-		frame_desc(f)->flags &= ~FRAME_F_DIRTY;
-		if (st.state == PAGESTATE_WRITEBACK) {
-			vm->mem.swapped_pages++;
-			leaf_release_frame(vm, e.leaf, pagestate_make_swapped(vm->tdp.fmt, io->slot), f);
-		} else {
-			pager_set_cache_slot(f, io->slot);   /* taken back meanwhile: now clean */
-			frame_desc(f)->flags &= ~FRAME_F_PINNED;
-		}
+		return;
 	}
+	vm->mem.writebacks++;
+	frame_desc(f)->flags &= ~FRAME_F_DIRTY;
+	if (st.state == PAGESTATE_WRITEBACK) {
+		vm->mem.swapped_pages++;
+		leaf_release_frame(vm, e.leaf, pagestate_make_swapped(vm->tdp.fmt, slot), f);
+	} else {
+		pager_set_cache_slot(f, slot);   /* taken back meanwhile: now clean */
+		frame_desc(f)->flags &= ~FRAME_F_PINNED;
+	}
+}
+
+static void write_done(struct blk_req *r)
+{
+	struct pager_io *io = r->ctx;
+	for (u32 i = 0; i < io->npages; i++)
+		write_page_done(io->frames[i], io->slot + i, r->status);
 	pager_io_put(io);
 	pager_wake_frame_waiters();
 }
 
-/* Write f (dirty, unmapped) to its slot: the cached one, or a new one. */
-static bool victim_write(struct vm *vm, hpa_t f, u64 *leaf)
+/* A victim that cannot be written (no swap area, swap full, no request):
+ * map it again, still dirty. */
+static void victim_keep_resident(hpa_t f)
 {
-	struct swap_area *a = swap_area_active();
-	u64 slot = pager_cache_slot(f);
-	struct pager_io *io = a ? pager_io_get() : NULL;
-	if (io && slot == SWAP_SLOT_NONE)
-		slot = swap_slot_alloc(&a->slots);
-	if (!io || slot == SWAP_SLOT_NONE) {
-		if (io)
-			pager_io_put(io);
-		pager.swap_full += io != NULL;
-		pager_remap(vm, leaf, f);
-		frame_desc(f)->flags &= ~FRAME_F_PINNED;
+	struct rmap_entry e;
+	bool ok = rmap_lookup(f, &e);
+	ASSERT(ok);
+	pager_remap(pager.vms[e.vm], e.leaf, f);
+	frame_desc(f)->flags &= ~FRAME_F_PINNED;
+}
+
+/* Write frames[0..n) (dirty, unmapped) to slots [first, first + n) as one
+ * command. Each frame's old swap-cache slot, if any, was released. */
+static bool write_run(const hpa_t *frames, u32 n, u64 first)
+{
+	struct pager_io *io = pager_io_get();
+	if (!io)
 		return false;
-	}
-	frame_desc(f)->link = FRAME_NONE;     /* the slot travels with the request */
-	frame_desc(f)->flags &= ~FRAME_F_SWAPCACHE;
-	*io = (struct pager_io){ .frame = f, .slot = slot, .vm = vm, .in_use = true };
-	io->req = (struct blk_req){ .npages = 1, .write = true, .frames = &io->frame,
+	*io = (struct pager_io){ .npages = n, .slot = first, .in_use = true };
+	for (u32 i = 0; i < n; i++)
+		io->frames[i] = frames[i];
+	io->req = (struct blk_req){ .npages = n, .write = true, .frames = io->frames,
 				    .done = write_done, .ctx = io };
-	if (swap_area_submit(&io->req, slot) < 0) {
-		swap_slot_free(&a->slots, slot);
+	if (swap_area_submit(&io->req, first) < 0) {
 		pager_io_put(io);
-		pager_remap(vm, leaf, f);
-		frame_desc(f)->flags &= ~FRAME_F_PINNED;
 		return false;
 	}
-	vm->mem.io_pending++;
+	for (u32 i = 0; i < n; i++) {
+		struct rmap_entry e;
+		bool ok = rmap_lookup(frames[i], &e);
+		ASSERT(ok);
+		pager.vms[e.vm]->mem.io_pending++;
+	}
 	pager.cmds_written++;
-	pager.pages_written++;
+	pager.pages_written += n;
 	return true;
 }
 
+/* Write one run of at most the device's command size: contiguous slots
+ * when the allocator has them, else page by page. */
+static void write_chunk(const hpa_t *frames, u32 n)
+{
+	struct swap_slots *slots = &swap_area_active()->slots;
+	u64 first = n > 1 ? swap_slot_alloc_run(slots, n) : SWAP_SLOT_NONE;
+	if (first != SWAP_SLOT_NONE) {
+		if (write_run(frames, n, first))
+			return;
+		swap_slot_free_run(slots, first, n);
+	}
+	for (u32 i = 0; i < n; i++) {
+		u64 slot = swap_slot_alloc(slots);
+		if (slot != SWAP_SLOT_NONE && write_run(&frames[i], 1, slot))
+			continue;
+		if (slot != SWAP_SLOT_NONE)
+			swap_slot_free(slots, slot);
+		pager.swap_full += slot == SWAP_SLOT_NONE;
+		victim_keep_resident(frames[i]);
+	}
+}
+
+/* Step 3: write the sweep's dirty victims, contiguous slots per command. */
+static void write_victims(hpa_t *frames, u32 n)
+{
+	struct swap_area *a = swap_area_active();
+	if (!a) {
+		for (u32 i = 0; i < n; i++)
+			victim_keep_resident(frames[i]);
+		return;
+	}
+	u32 max = MAX(1u, MIN((u32)PAGER_SWEEP_MAX, a->dev->max_pages_per_cmd));
+	for (u32 i = 0; i < n; i += max)
+		write_chunk(&frames[i], MIN(max, n - i));
+}
+
 /* Step 2, after the flush: decide the victim's fate. Returns true if the
- * frame was freed now. */
+ * frame was freed now; false if it must be written (its old swap-cache slot
+ * is released: the write gets a new, contiguous one). */
 static bool victim_finish(hpa_t f)
 {
 	struct rmap_entry e;
@@ -167,7 +214,8 @@ static bool victim_finish(hpa_t f)
 		leaf_release_frame(vm, e.leaf, pagestate_make_swapped(vm->tdp.fmt, slot), f);
 		return true;
 	}
-	victim_write(vm, f, e.leaf);
+	if (swap_area_active())
+		pager_drop_cache_slot(f);
 	return false;
 }
 
@@ -219,10 +267,17 @@ u32 pager_sweep(u32 want, struct vm *only)
 	for (size_t i = 1; i <= VM_MAX; i++)   /* protections of the sampling */
 		if (pager.vms[i])
 			tlbgen_flush(&pager.vms[i]->tlb, pager_flush_vm, NULL);
+	hpa_t dirty[PAGER_SWEEP_MAX];
+	u32 ndirty = 0;
 	for (u32 i = 0; i < batch.n; i++) {
 		tlbgen_assert_safe(batch.v[i].gen, batch.v[i].ticket);
-		freed += victim_finish(tlbgen_batch_frame(&batch, i));
+		hpa_t f = tlbgen_batch_frame(&batch, i);
+		if (victim_finish(f))
+			freed++;
+		else
+			dirty[ndirty++] = f;
 	}
+	write_victims(dirty, ndirty);
 	pager.sweeps++;
 	if (pager_audit)
 		pager_audit_all();
@@ -244,6 +299,7 @@ int pager_evict_gpa(struct vm *vm, gpa_t a)
 		return E_BUSY;
 	u64 ticket = tlbgen_note_cleared(&vm->tlb);
 	tlbgen_sync(&vm->tlb, ticket, pager_flush_vm, NULL);
-	victim_finish(f);
+	if (!victim_finish(f))
+		write_victims(&f, 1);
 	return 0;
 }

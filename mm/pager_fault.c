@@ -14,7 +14,7 @@ static void read_done(struct blk_req *r)
 {
 	struct pager_io *io = r->ctx;
 	struct vm *vm = io->vm;
-	hpa_t f = io->frame;
+	hpa_t f = io->frames[0];
 	struct rmap_entry e;
 	bool found = rmap_lookup(f, &e);
 	ASSERT(found);
@@ -51,8 +51,9 @@ static enum pager_result swap_in(struct vm *vm, u64 *leaf, u64 slot)
 	ASSERT(ok);
 	rmap_set(f, leaf);
 	frame_desc(f)->flags |= FRAME_F_PINNED;
-	*io = (struct pager_io){ .frame = f, .slot = slot, .vm = vm, .in_use = true };
-	io->req = (struct blk_req){ .npages = 1, .write = false, .frames = &io->frame,
+	*io = (struct pager_io){ .frames = { f }, .npages = 1, .slot = slot, .vm = vm,
+				 .in_use = true };
+	io->req = (struct blk_req){ .npages = 1, .write = false, .frames = io->frames,
 				    .done = read_done, .ctx = io };
 	int rc = swap_area_submit(&io->req, slot);
 	ASSERT(rc == 0);

@@ -12,12 +12,14 @@
 #define PAGER_SWEEP_MAX 32       /* victims per sweep */
 #define PAGER_RESERVE_MIN 512    /* frames kept for tables, heap, VMCS/VMCB */
 
-/* One swap request: a page written out (eviction) or read in (fault). */
+/* One swap request: pages written out to contiguous slots (eviction), or
+ * one page read in (fault). frames[i] goes to slot + i. */
 struct pager_io {
 	struct blk_req req;
-	hpa_t frame;
+	hpa_t frames[PAGER_SWEEP_MAX];
+	u32 npages;
 	u64 slot;
-	struct vm *vm;
+	struct vm *vm;                 /* reads: the faulting guest */
 	bool in_use;
 };
 
