@@ -2,11 +2,15 @@
  * reads all of it back and verifies every word. Options: mib=<N> (8),
  * order=seq|random|hotcold (seq), passes=<n> (1), seed=<n> (1),
  * readonly_after=<n> (passes from the n-th on only verify), readzero=<N>
- * (then read N MiB above the data that were never written: all zero).
+ * (then read N MiB above the data that were never written: all zero),
+ * start=<address> (4 MiB; at or above 4 GiB the region is checked against the
+ * Multiboot memory map instead of mem_upper).
  * Each write pass uses a fresh key, so a page that comes back stale fails. */
 #include "rt.h"
 
-#define REGION_BASE     (4 * MiB)
+#define REGION_BASE     (4 * MiB)      /* default start= */
+#define HIGH_START      (4UL << 30)    /* start= from here: memory map */
+#define IDMAP_END       (8UL << 30)    /* rt/entry.S identity-maps below this */
 #define WORDS           (PAGE_SIZE / 8)
 #define MISMATCH_SHOW   8
 
@@ -115,10 +119,17 @@ static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *p
 			  u64 *seed)
 {
 	char order[16];
+	u64 start = REGION_BASE;
 	bool ok = true;
 
 	*mib = 8, *passes = 1, *seed = 1;
 	t->order = ORDER_SEQ;
+	ok &= opt_uint(cmdline, "start", &start);
+	t->base = (u64 *)start;
+	if (start % PAGE_SIZE) {
+		rt_printf("error: start=0x%lx: not page aligned\n", start);
+		ok = false;
+	}
 	ok &= opt_uint(cmdline, "mib", mib);
 	ok &= opt_uint(cmdline, "passes", passes);
 	ok &= opt_uint(cmdline, "seed", seed);
@@ -171,34 +182,66 @@ static void run_pass(struct touch *t, u64 pass, u64 seed)
 		  write ? "write+verify" : "verify only", t->mismatches);
 }
 
-/* Bytes of RAM from REGION_BASE up, per the Multiboot memory sizes. */
-static u64 room_above_base(void)
+/* Bytes of RAM from base up, per the Multiboot memory sizes. */
+static u64 room_above_mem_upper(u64 base)
 {
 	u64 top = 1 * MiB + (u64)rt_mbi->mem_upper * KiB;
 
-	if (!(rt_mbi->flags & 1) || top <= REGION_BASE)
+	if (!(rt_mbi->flags & 1) || top <= base)
 		return 0;
-	return top - REGION_BASE;
+	return top - base;
+}
+
+/* Bytes of RAM from base up to the end of the available (type 1) entry of
+ * the Multiboot memory map (flags bit 6; spec 0.6.96 3.3) that holds base;
+ * 0 without a map or such an entry. Each entry's `size` excludes itself. */
+static u64 room_above_mmap(u64 base)
+{
+	u64 at = rt_mbi->mmap_addr, end = at + rt_mbi->mmap_length;
+
+	if (!(rt_mbi->flags & (1 << 6)))
+		return 0;
+	while (at + 24 <= end) {
+		const u32 *e = (const u32 *)at;
+		u64 addr = e[1] | (u64)e[2] << 32, len = e[3] | (u64)e[4] << 32;
+		if (e[5] == 1 && addr <= base && base - addr < len)
+			return addr + len - base;
+		at += e[0] + 4UL;
+	}
+	return 0;
+}
+
+/* Bytes of RAM from base up: the memory map above 4 GiB, else mem_upper;
+ * never past the runtime's identity map. */
+static u64 room_above_base(u64 base)
+{
+	u64 room = base >= HIGH_START ? room_above_mmap(base) : room_above_mem_upper(base);
+
+	if (base >= IDMAP_END)
+		return 0;
+	return room < IDMAP_END - base ? room : IDMAP_END - base;
 }
 
 int main(const char *cmdline)
 {
-	struct touch t = { .base = (u64 *)REGION_BASE };
+	struct touch t = { 0 };
 	u64 mib, passes, seed;
 
 	if (!parse_options(cmdline, &t, &mib, &passes, &seed)) {
 		rt_report(false, "memtouch options '%s'", cmdline);
 		return rt_summary();
 	}
-	if ((u64)_end > REGION_BASE || mib * MiB + t.zero_pages * PAGE_SIZE > room_above_base()) {
-		rt_report(false, "memtouch: %lu MiB (+%lu zero pages) from 0x%lx must fit in RAM (image ends 0x%lx, mem_upper %u KiB)",
-			  mib, t.zero_pages, REGION_BASE, (u64)_end, rt_mbi->mem_upper);
+	if ((u64)_end > (u64)t.base ||
+	    mib * MiB + t.zero_pages * PAGE_SIZE > room_above_base((u64)t.base)) {
+		rt_report(false, "memtouch: %lu MiB (+%lu zero pages) from 0x%lx must fit in RAM (image ends 0x%lx, mem_upper %u KiB%s)",
+			  mib, t.zero_pages, (u64)t.base, (u64)_end, rt_mbi->mem_upper,
+			  (u64)t.base >= HIGH_START ? ", checked against the memory map" : "");
 		return rt_summary();
 	}
 	t.pages = mib * MiB / PAGE_SIZE;
 	rt_rand_seed(&t.rng, seed);
 	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu readonly_after=%lu\n",
-		  mib, t.pages, REGION_BASE, order_names[t.order], passes, seed, t.readonly_after);
+		  mib, t.pages, (u64)t.base, order_names[t.order], passes, seed, t.readonly_after);
 	for (u64 pass = 0; t.pages && pass < passes; pass++)
 		run_pass(&t, pass, seed);
 	rt_printf("memtouch: touched %lu pages\n", t.pages);

@@ -1,6 +1,7 @@
 /* Test-guest entry: the Multiboot (version 1) header, the 32-bit entry the
  * loader jumps to (paging off, flat segments, no valid GDT/IDT assumed), the
- * switch to long mode over an identity map of the low 4 GiB in 2 MiB pages,
+ * switch to long mode over an identity map of the low 8 GiB in 2 MiB pages
+ * (guests with RAM above 4 GiB reach it directly),
  * and rt_try() for probes that expect a fault. Built with -DRT_AOUT for the
  * a.out-kludge variant (header fields give the load addresses). */
 
@@ -21,6 +22,7 @@
 #define EFER_LME        (1 << 8)
 #define PTE_P_W         0x3             /* present, writable */
 #define PDE_2M          0x83            /* present, writable, PS (SDM Vol. 3A 4.5) */
+#define PD_PAGES        8               /* page directories: 8 x 1 GiB identity */
 
 #define SEL_CODE32      0x08
 #define SEL_DATA        0x10
@@ -74,10 +76,10 @@ _start32:
 	cmpl $512, %ecx
 	jne 2b
 
-	movl $pdpt, %ebx                /* pdpt[0..3] -> pd (4 pages), rest 0 */
+	movl $pdpt, %ebx                /* pdpt[0..7] -> pd (8 pages), rest 0 */
 	xorl %ecx, %ecx
 3:	xorl %eax, %eax
-	cmpl $4, %ecx
+	cmpl $PD_PAGES, %ecx
 	jae 4f
 	movl %ecx, %eax
 	shll $12, %eax
@@ -89,7 +91,7 @@ _start32:
 	cmpl $512, %ecx
 	jne 3b
 
-	movl $pd, %ebx                  /* 2048 x 2 MiB = 4 GiB identity */
+	movl $pd, %ebx                  /* 4096 x 2 MiB = 8 GiB identity */
 	xorl %ecx, %ecx
 5:	movl %ecx, %eax
 	shll $21, %eax
@@ -99,7 +101,7 @@ _start32:
 	shrl $11, %eax                  /* bits 32+ of the address */
 	movl %eax, 4(%ebx,%ecx,8)
 	incl %ecx
-	cmpl $2048, %ecx
+	cmpl $(PD_PAGES * 512), %ecx
 	jne 5b
 
 	/* SDM Vol. 3A 10.8.5: PAE, CR3, EFER.LME, then CR0.PG activates IA-32e. */
@@ -185,7 +187,7 @@ gdt_ptr:
 	.align 4096
 pml4:	.skip 4096
 pdpt:	.skip 4096
-pd:	.skip 4 * 4096
+pd:	.skip PD_PAGES * 4096
 	.align 16
 	.globl rt_stack_top
 rt_stack:

@@ -1,6 +1,6 @@
 /* The test-guest runtime: what every guest in guest-images/ may call.
  * The guest is a Multiboot 1 kernel running in long mode on an identity
- * map of the low 4 GiB; the runtime calls main(cmdline) and leaves through
+ * map of the low 8 GiB; the runtime calls main(cmdline) and leaves through
  * the exit port with main's return value. */
 #ifndef RT_H
 #define RT_H
