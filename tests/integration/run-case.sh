@@ -21,7 +21,8 @@ global_rejects=('^PANIC')
 
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
-# c_unchanged[], c_order[], c_trace[], c_value[], c_emusum[], c_check[]. A
+# c_unchanged[], c_order[], c_trace[], c_value[], c_emusum[], c_check[],
+# c_qemuflags (extra QEMU arguments, appended to QEMU_FLAGS). A
 # key written `key@platform:` applies to that platform only and overrides
 # the plain key (every other kind of line adds up instead). c_isovar names the
 # platform when a module@ or cmdline@ line applied (its own ISO then).
@@ -30,6 +31,7 @@ parse_case() {
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
 	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar= c_gfx= c_screen=
+	c_qemuflags=
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -59,6 +61,7 @@ parse_case() {
 		check) c_check+=("$val") ;;
 		gfx) c_gfx=$val ;;
 		screendump) c_screen=$val ;;
+		qemuflags) c_qemuflags+=" $val" ;;
 		cmdline | platforms | timeout)
 			if [ -n "$kplat" ] || [ -z "${scalar[$key@]+x}" ]; then
 				scalar[$key]=$val
@@ -436,7 +439,8 @@ run_pair() {
 		done
 		local screen_args=()
 		[ -n "$c_screen" ] && screen_args=(-S "$out/screen.ppm")
-		timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" "${screen_args[@]}" \
+		QEMU_FLAGS="${QEMU_FLAGS:-}$c_qemuflags" \
+			timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" "${screen_args[@]}" \
 			-w "$out" "${disk_args[@]}" "${trace_args[@]}" "$plat" "$image" "${c_words[@]}" \
 			>"$out/emulator.out" 2>&1 </dev/null
 		rc=$?
