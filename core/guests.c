@@ -114,8 +114,6 @@ static const char *vm_state_name(const struct vm *vm);
  * guests still running can use its memory. */
 static void vm_teardown(struct vm *vm)
 {
-	vm->peak_resident = vm->mem.resident_pages;
-	vm->demand_faults = vm->mem.demand_faults;
 	vm->final_mem = vm->mem;
 	vdev_uart_flush(&vm->uart);
 	if (vm->vcpu_made)
@@ -131,8 +129,8 @@ static void vm_teardown(struct vm *vm)
 	kprintf("%s: guest %s (%s, status %d)\n", vm_passed(vm) ? "PASS" : "FAIL",
 		vm->name, vm->end_reason, vm->exit_status);
 	kprintf("guest %s %s status %d resident %lu faults %lu exits %lu slices %lu\n",
-		vm->name, vm_state_name(vm), vm->exit_status, vm->peak_resident,
-		vm->demand_faults, vm->exits, vm->slices);
+		vm->name, vm_state_name(vm), vm->exit_status, vm->final_mem.resident_pages,
+		vm->final_mem.demand_faults, vm->exits, vm->slices);
 	kprintf("progress %s: %lu slices while another guest waited for a swap-in\n",
 		vm->name, vm->slices_during_io);
 	print_pager_line(vm);
@@ -179,7 +177,7 @@ static void print_table(size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct vm *vm = &vms[i];
 		kprintf("%-16s %-8s %6d %9lu %9lu %9lu  %s\n", vm->name, vm_state_name(vm),
-			vm->exit_status, vm->peak_resident, vm->demand_faults, vm->exits,
+			vm->exit_status, vm->final_mem.resident_pages, vm->final_mem.demand_faults, vm->exits,
 			vm->end_reason);
 	}
 	for (size_t i = 0; i < n; i++)

@@ -50,28 +50,24 @@ void sched_take_host_interrupts(void)
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 }
 
-/* True when a guest other than vm is waiting for a swap-in: the slice vm
- * gets now is progress made while that I/O is outstanding. */
-static struct vm *sched_vms;
-static size_t sched_nvms;
-
-static bool sched_other_waits_for_io(const struct vm *vm)
+/* True when a guest of vms[0..n) other than vm is waiting for a swap-in:
+ * the slice vm gets now is progress made while that I/O is outstanding. */
+static bool sched_other_waits_for_io(const struct vm *vms, size_t n, const struct vm *vm)
 {
-	for (size_t i = 0; i < sched_nvms; i++)
-		if (&sched_vms[i] != vm && sched_vms[i].state == VM_RUNNING &&
-		    sched_vms[i].waiting == VM_WAIT_IO)
+	for (size_t i = 0; i < n; i++)
+		if (&vms[i] != vm && vms[i].state == VM_RUNNING && vms[i].waiting == VM_WAIT_IO)
 			return true;
 	return false;
 }
 
 /* Give vm one slice: enter it until it yields, ends, or the slice is over
  * (the vendor returns EXIT_YIELD after the slice timer's exit). */
-static void sched_give_slice(struct vm *vm)
+static void sched_give_slice(struct vm *vm, bool others_wait_io)
 {
-	u64 start = rdtsc(), deadline = start + us_to_tsc(sched_slice_us);
+	u64 deadline = rdtsc() + us_to_tsc(sched_slice_us);
 
 	vm->slices++;
-	if (sched_other_waits_for_io(vm))
+	if (others_wait_io)
 		vm->slices_during_io++;
 	sched_slice_start();
 	while (vm->state == VM_RUNNING) {
@@ -85,7 +81,6 @@ static void sched_give_slice(struct vm *vm)
 			break;
 	}
 	sched_slice_stop();
-	vm->run_tsc += rdtsc() - start;
 }
 
 static void sched_check_timeout(struct vm *vm, u64 now)
@@ -112,8 +107,6 @@ static void sched_idle(struct vm *vms, size_t n)
 void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 {
 	size_t running, runnable;
-	sched_vms = vms;
-	sched_nvms = n;
 	do {
 		running = runnable = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -123,7 +116,7 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 			sched_check_timeout(vm, rdtsc());
 			if (vm->state == VM_RUNNING && vm->waiting == VM_WAIT_NONE) {
 				runnable++;
-				sched_give_slice(vm);
+				sched_give_slice(vm, sched_other_waits_for_io(vms, n, vm));
 				pager_balance();
 			}
 			if (vm->state == VM_RUNNING)

@@ -14,19 +14,14 @@ GPRS_CHECK(rbp, G_RBP); GPRS_CHECK(r8, G_R8); GPRS_CHECK(r9, G_R9);
 GPRS_CHECK(r10, G_R10); GPRS_CHECK(r11, G_R11); GPRS_CHECK(r12, G_R12);
 GPRS_CHECK(r13, G_R13); GPRS_CHECK(r14, G_R14); GPRS_CHECK(r15, G_R15);
 
-/* Weak while the vendor halves are being written in parallel; both are
- * linked into every image once they exist. */
-extern const struct vcpu_ops vmx_ops __attribute__((weak));
-extern const struct vcpu_ops svm_ops __attribute__((weak));
-
 int vcpu_select(void)
 {
 	const struct cpufeat *cf = cpufeat();
 	const struct vcpu_ops *ops = NULL;
 
-	if (cf->vmx.usable && &vmx_ops)
+	if (cf->vmx.usable)
 		ops = &vmx_ops;
-	else if (cf->svm.usable && &svm_ops)
+	else if (cf->svm.usable)
 		ops = &svm_ops;
 	if (!ops) {
 		pr_err("no usable VMX or SVM on this CPU: guests cannot run");

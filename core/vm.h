@@ -43,7 +43,6 @@ struct vm {
 	bool vcpu_made;                  /* vcpu_create succeeded */
 	u64 timeout_ms;                  /* (c) timeout=, 0 = none */
 	u64 deadline_tsc;                /* TSC at which the timeout kills it */
-	u64 run_tsc;                     /* TSC ticks spent in this guest's slices */
 	u64 slices;                      /* slices it was given */
 	u64 slices_during_io;            /* of those, while another guest waited for a swap-in */
 
@@ -55,8 +54,6 @@ struct vm {
 	char end_reason[96];             /* how it ended, one line */
 
 	struct gmem final_mem;           /* its memory counters when it ended */
-	u64 peak_resident;               /* resident pages when it ended */
-	u64 demand_faults;               /* RAM pages allocated on touch */
 	u64 exits;                       /* all exits */
 	u64 exits_by_kind[VMEXIT_K_NR];
 	u32 diag_budget;                 /* rate limit of per-guest diagnostics */
