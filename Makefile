@@ -43,6 +43,7 @@ include tests/unit/unit.mk
 include tests/integration/integration.mk
 include guest-images/guests.mk
 include tools/tools.mk
+-include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -17,12 +17,15 @@ UNIT_PURE_SRCS += vmx/entry_check.c vmx/entry_check_guest.c
 UNIT_PURE_SRCS += svm/svm_check.c svm/vmcb_init.c
 UNIT_PURE_SRCS += drivers/nvme_cmd.c
 UNIT_PURE_SRCS += drivers/ahci_cmd.c
+UNIT_PURE_SRCS += $(wildcard core/x86emu*.c)
+UNIT_PURE_SRCS += $(wildcard core/vdev/lapic.c core/vdev/ioapic.c core/vdev/pic.c core/vdev/pit.c \
+	core/vdev/rtc.c core/vdev/fwcfg.c core/vdev/uart.c)
 UNIT_SUPPORT   := tests/unit/stubs.c
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -Itests/unit \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -DHOST_TEST
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
-UNIT_HDRS   := $(wildcard core/*.h mm/*.h drivers/*.h tests/unit/*.h)
+UNIT_HDRS   := $(wildcard core/*.h core/vdev/*.h mm/*.h drivers/*.h tests/unit/*.h)
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_PURE_SRCS) $(UNIT_SUPPORT) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
