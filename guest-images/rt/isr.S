@@ -1,7 +1,9 @@
-/* Exception entry stubs for vectors 0-31: push a uniform frame (vector,
- * error code, general registers) and call rt_trap(), which either reports
- * the fault and exits or redirects the frame to rt_try's recovery point.
- * Vectors with a CPU-pushed error code: SDM Vol. 3A 6.15 (table 6-1). */
+/* Entry stubs for vectors 0-31 (exceptions) and 32-255 (external and
+ * software interrupts): push a uniform frame (vector, error code, general
+ * registers) and call rt_trap(), which reports an exception and exits,
+ * redirects the frame to rt_try's recovery point, or calls the handler
+ * registered for an interrupt vector. Vectors with a CPU-pushed error code:
+ * SDM Vol. 3A 6.15 (table 6-1); interrupts never push one. */
 
 	.macro stub v
 	.align 16
@@ -16,6 +18,19 @@ isr_\v:
 	.text
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	stub \v
+	.endr
+
+/* Interrupt stubs: vector v (32-255) at rt_irq_stubs + 16 * (v - 32). */
+	.align 16
+	.globl rt_irq_stubs
+rt_irq_stubs:
+	.set vec, 32
+	.rept 224
+	.align 16
+	pushq $0
+	pushq $vec
+	jmp isr_common
+	.set vec, vec + 1
 	.endr
 
 /* Frame layout (struct rt_frame in rt.h): r15..rax, vector, error, then

@@ -1,6 +1,7 @@
 /* Runtime core: C entry from entry.S (hand-over checks, IDT), the polled
  * serial console, the exit port, exception reports with rt_try() recovery,
- * and PASS/FAIL/SUMMARY bookkeeping. */
+ * interrupt dispatch to registered handlers, and PASS/FAIL/SUMMARY
+ * bookkeeping. */
 #include "rt.h"
 
 #define MB_BOOT_MAGIC   0x2BADB002
@@ -26,11 +27,17 @@ struct idt_gate {
 	u32 off2, zero;
 };
 
+#define IRQ_FIRST       32
+#define IRQ_STUB_SIZE   16              /* isr.S: one 16-byte stub per vector */
+
 extern const u64 rt_isr_table[32];
+extern const char rt_irq_stubs[];
 u64 rt_fixup_rip, rt_fixup_rsp, rt_fault_err;
+volatile u64 rt_exc_count, rt_irq_count[256];
+static void (*irq_fn[256])(u8 vector);
 const struct mb_info *rt_mbi;
 static const struct mb_info empty_mbi;
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 static unsigned tests, failures;
 /* Must be zero at entry: the loader zeroes bss (Multiboot 0.6.96, 3.2). */
 static volatile u64 bss_canary[64];
@@ -81,6 +88,24 @@ static const char *const exc_names[32] = {
 	"#SX", "?31",
 };
 
+void rt_irq_handler(u8 vector, void (*fn)(u8 vector))
+{
+	irq_fn[vector] = fn;
+}
+
+/* An interrupt nobody asked for is a test failure (a wrong vector injected,
+ * a source left unmasked): report it and exit. */
+static void irq_dispatch(u8 vector)
+{
+	rt_irq_count[vector]++;
+	if (irq_fn[vector]) {
+		irq_fn[vector](vector);
+		return;
+	}
+	rt_printf("FAIL: unexpected interrupt vector 0x%x\n", vector);
+	rt_exit(RT_STATUS_IRQ);
+}
+
 /* Called by isr.S. Inside rt_try: resume at its recovery point with the
  * vector as its return value. Otherwise: report and exit. */
 void rt_trap(struct rt_frame *f);
@@ -88,6 +113,11 @@ void rt_trap(struct rt_frame *f)
 {
 	u64 cr2;
 
+	if (f->vector >= IRQ_FIRST) {
+		irq_dispatch((u8)f->vector);
+		return;
+	}
+	rt_exc_count++;
 	if (rt_fixup_rip) {
 		rt_fault_err = f->error;
 		f->rip = rt_fixup_rip;
@@ -108,8 +138,9 @@ static void idt_init(void)
 	u16 cs;
 
 	asm volatile("mov %%cs, %0" : "=r"(cs));
-	for (unsigned v = 0; v < 32; v++) {
-		u64 a = rt_isr_table[v];
+	for (unsigned v = 0; v < ARRAY_SIZE(idt); v++) {
+		u64 a = v < IRQ_FIRST ? rt_isr_table[v] :
+			(u64)rt_irq_stubs + IRQ_STUB_SIZE * (v - IRQ_FIRST);
 		idt[v] = (struct idt_gate){ .off0 = (u16)a, .sel = cs,
 			.type = 0x8e,           /* present, DPL 0, 64-bit interrupt gate */
 			.off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32) };

@@ -24,6 +24,8 @@ typedef _Bool bool;
 
 /* Status of a guest that took an unexpected exception: 0x80 | vector. */
 #define RT_STATUS_FAULT 0x80
+/* Status after an interrupt on a vector with no handler. */
+#define RT_STATUS_IRQ 0x7e
 /* Status when the loader's hand-over is wrong (magic, bss not zeroed). */
 #define RT_STATUS_BOOT 0x7f
 
@@ -68,6 +70,34 @@ int rt_summary(void);
  * code of that exception is then in rt_fault_err. */
 int rt_try(void (*fn)(void *), void *arg);
 extern u64 rt_fault_err;
+
+/* Exceptions taken so far (vectors 0-31, counted before any rt_try
+ * recovery): lets a test check that an exception was delivered once. */
+extern volatile u64 rt_exc_count;
+
+/* Interrupts (vectors 32-255): every vector has an IDT interrupt gate;
+ * rt_irq_handler(v, fn) makes an interrupt on v call fn(v) with IF clear
+ * (fn sends any EOI itself; fn NULL removes it). An interrupt on a vector
+ * without a handler prints `FAIL: unexpected interrupt` and exits with
+ * RT_STATUS_IRQ. rt_irq_count[v] counts every interrupt on v. */
+void rt_irq_handler(u8 vector, void (*fn)(u8 vector));
+extern volatile u64 rt_irq_count[256];
+
+static inline void rt_sti(void) { asm volatile("sti" ::: "memory"); }
+static inline void rt_cli(void) { asm volatile("cli" ::: "memory"); }
+static inline void rt_hlt(void) { asm volatile("hlt" ::: "memory"); }
+/* Sleep until an interrupt has been handled: STI's one-instruction shadow
+ * makes "sti; hlt" atomic (SDM Vol. 3A 6.8.3), so an interrupt pending
+ * since the caller's last check still wakes the HLT. Returns with IF clear,
+ * so the caller can test its condition again without a race. */
+static inline void rt_wait_irq(void) { asm volatile("sti; hlt; cli" ::: "memory"); }
+
+static inline u64 rt_rdtsc(void)
+{
+	u32 lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((u64)hi << 32) | lo;
+}
 
 /* Command-line options `key=value` (words without '=' are ignored).
  * rt_opt_str copies the value of key into buf (NUL-terminated, truncated)
