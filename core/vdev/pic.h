@@ -17,6 +17,7 @@ struct vpic_chip {
 	u8 elcr;               /* 1 = level-triggered line */
 	u8 level;              /* current input levels */
 	u8 last_level;         /* for edge detection */
+	bool rotate_aeoi;      /* OCW2 rotate in auto-EOI mode */
 };
 
 struct vpic {
