@@ -28,6 +28,8 @@ struct vpit_channel {
 	bool status_latched;
 	u8 status;
 	bool null_count;
+	bool loaded;           /* a complete count was written since the control word */
+	u64 done;              /* modes 0/4: PIT clocks counted before a gate pause */
 };
 
 struct vpit {
@@ -51,5 +53,11 @@ void vpit_tick(struct vpit *p, u64 now);
 
 /* TSC of channel 0's next interrupt, or VDEV_NO_EVENT. */
 u64 vpit_next_event(const struct vpit *p);
+
+/* Channel n's OUT pin at now (channel 2's is port 0x61 bit 5). */
+bool vpit_out(const struct vpit *p, int n, u64 now);
+
+/* Channel n's current count at now (what a counter latch would capture). */
+u16 vpit_count(const struct vpit *p, int n, u64 now);
 
 #endif
