@@ -25,6 +25,25 @@ enum x86_reg {
 
 enum x86_seg { X86_ES, X86_CS, X86_SS, X86_DS, X86_FS, X86_GS, X86_SEG_NONE = 7 };
 
+/* Values of x86_insn.op. MOVSXD is X86_OP_MOVSX with srcsize 4. */
+enum x86emu_op {
+	X86_OP_NONE, X86_OP_MOV, X86_OP_MOVZX, X86_OP_MOVSX,
+	X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB,
+	X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,
+	X86_OP_TEST, X86_OP_XCHG, X86_OP_MOVS, X86_OP_STOS,
+};
+
+/* RFLAGS bits the emulator reads or writes (SDM Vol. 1 3.4.3). */
+#define X86_FLAG_CF BIT(0)
+#define X86_FLAG_PF BIT(2)
+#define X86_FLAG_AF BIT(4)
+#define X86_FLAG_ZF BIT(6)
+#define X86_FLAG_SF BIT(7)
+#define X86_FLAG_DF BIT(10)
+#define X86_FLAG_OF BIT(11)
+#define X86_FLAGS_ARITH (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | \
+			 X86_FLAG_SF | X86_FLAG_OF)
+
 /* A decoded instruction (filled by x86emu_decode; fields the emulator
  * needs, layout private to core/x86emu*.c beyond what is named here). */
 struct x86_insn {
@@ -44,8 +63,10 @@ struct x86_insn {
 	u8 scale;               /* 1, 2, 4, 8 */
 	bool rip_relative;
 	s64 disp;
-	u64 imm;                /* sign- or zero-extended as the opcode says */
+	u64 imm;                /* sign-extended to 64 bits, cut to opsize */
 	bool mem_is_dest;       /* the memory operand is written */
+	bool has_imm;           /* the source is imm, not a register */
+	bool reg_is_dest;       /* reg is the destination (loads, ALU r,m) */
 	u8 bytes[X86_INSN_MAX]; /* the raw bytes, for diagnostics */
 };
 
@@ -94,6 +115,11 @@ enum x86emu_result x86emu_exec(const struct x86_insn *in, struct x86_cpu *cpu,
  * (segment base + base + index*scale + disp, RIP-relative from the next
  * instruction, truncated to the address size). */
 u64 x86emu_operand_la(const struct x86_insn *in, const struct x86_cpu *cpu);
+
+/* Linear address of effective address ea in segment seg: in 64-bit mode
+ * only FS and GS add their base; in 16/32-bit modes base + ea wraps at
+ * 4 GiB. */
+u64 x86emu_seg_la(const struct x86_cpu *cpu, u8 seg, u64 ea);
 
 /* "8b 05 00 00 e0 fe" style hex of the first n bytes, for messages. */
 void x86emu_format_bytes(const u8 *bytes, size_t n, char *buf, size_t size);
