@@ -33,17 +33,25 @@ struct vlapic {
 	u32 irr[8], isr[8], tmr[8];   /* 256-bit vectors, 32 per word */
 	u32 timer_icr, timer_dcr;     /* initial count, divide configuration */
 	u64 timer_start;              /* TSC when the count was (re)loaded */
+	u32 timer_count0;             /* count at timer_start (the initial count, or
+	                               * what was left when the divider changed) */
 	u64 timer_next;               /* TSC of the next expiry, VDEV_NO_EVENT if none */
 	u64 tsc_deadline;             /* IA32_TSC_DEADLINE, 0 = disarmed */
 	bool nmi_pending;             /* an NMI was sent to this CPU (ICR, LINT) */
 	u64 timer_fired;              /* timer interrupts raised (statistics) */
 	u64 odd_accesses;             /* MMIO accesses that were not aligned 32-bit */
+	u64 ipis_dropped;             /* ICR messages to other CPUs, INIT, SIPI, SMI */
 	struct vlapic_eoi_hook eoi;   /* (c) */
 };
 
 /* Reset state (SDM Vol. 3A 11.4.7.1): enabled, xAPIC mode, at the default
  * base, BSP, all LVTs masked, SVR 0xFF (software-disabled). */
 void vlapic_init(struct vlapic *l, u32 id, u64 tsc_hz, const struct vlapic_eoi_hook *eoi);
+
+/* What firmware leaves for an OS (MP spec virtual wire mode): software
+ * enabled, LINT0 ExtINT and LINT1 NMI unmasked, so the 8259 reaches the
+ * CPU through LINT0. For guests booted without a BIOS. */
+void vlapic_set_virtual_wire(struct vlapic *l);
 
 /* True while guest-physical page `page` is the xAPIC MMIO page (enabled,
  * not in x2APIC mode). */
