@@ -12,6 +12,7 @@
 #include "core/vdev/irq.h"
 
 #define VRTC_IRQ 8
+#define VRTC_LOWMEM_MAX 0xc0000000ull   /* vrtc_init's RAM split at 3 GiB */
 
 /* Calendar time (binary values). */
 struct vrtc_time {
@@ -42,6 +43,14 @@ void vrtc_init(struct vrtc *r, u64 tsc_hz, const struct vrtc_time *t, u64 ram_by
 /* Ports 0x70 and 0x71. */
 u8 vrtc_io_read(struct vrtc *r, u16 port, u64 now);
 void vrtc_io_write(struct vrtc *r, u16 port, u8 val, u64 now);
+
+/* Rewrite the memory-size bytes for below_4g bytes of RAM under 4 GiB and
+ * above_4g above it (vrtc_init assumes at most 3 GiB below 4 GiB). */
+void vrtc_set_ram(struct vrtc *r, u64 below_4g, u64 above_4g);
+
+/* The calendar time the guest's clock shows at now (or shows frozen while
+ * register B's SET bit is on). */
+void vrtc_get_time(struct vrtc *r, u64 now, struct vrtc_time *t);
 
 /* Raise due interrupts (periodic, update-ended, alarm) up to now. */
 void vrtc_tick(struct vrtc *r, u64 now);
