@@ -198,17 +198,16 @@ static void lapic_timer_load(struct vlapic *l, u32 count, u64 now)
 }
 
 /* A new divider keeps the current count and runs the rest at the new
- * rate: restart from `now` with what is left. */
+ * rate: restart from `now` with what is left (0 once a one-shot ran out). */
 static void lapic_timer_set_dcr(struct vlapic *l, u32 dcr, u64 now)
 {
 	bool running = l->timer_next != VDEV_NO_EVENT && lapic_timer_mode(l) != TIMER_DEADLINE;
 	u32 left = running ? lapic_timer_current(l, now) : 0;
 	l->timer_dcr = dcr & 0xb;
-	if (!running)
-		return;
 	l->timer_start = now;
 	l->timer_count0 = left;
-	l->timer_next = lapic_timer_next_after(l, now);
+	if (running)
+		l->timer_next = lapic_timer_next_after(l, now);
 }
 
 /* A write that changes the timer mode disarms the timer (SDM 11.5.4.1). */

@@ -264,11 +264,18 @@ static void test_timer_dcr_change_keeps_count(void **state)
 {
 	(void)state;
 	wr(0x3e0, 0xb);
+	wr(0x320, 0x40);
 	vlapic_mmio_write(&L, 0x380, 4, 1000, 0);
 	vlapic_mmio_write(&L, 0x3e0, 4, 0x0, 3000);      /* 300 counts gone, now /2 */
 	assert_int_equal(vlapic_mmio_read(&L, 0x390, 4, 3000), 700);
 	assert_int_equal(vlapic_next_event(&L), 3000 + 700 * 20);
 	assert_int_equal(vlapic_mmio_read(&L, 0x390, 4, 3000 + 200 * 20), 500);
+	vlapic_tick(&L, 17000);
+	assert_int_equal(L.timer_fired, 1);
+	/* A one-shot that ran out stays at 0 whatever the divider. */
+	vlapic_mmio_write(&L, 0x3e0, 4, 0xa, 18000);
+	assert_int_equal(vlapic_mmio_read(&L, 0x390, 4, 18001), 0);
+	assert_true(vlapic_next_event(&L) == VDEV_NO_EVENT);
 }
 
 static void test_timer_large_values(void **state)
