@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
 	gcc make binutils libcmocka-dev              # build, unit tests
+	clang libclang-rt-14-dev                     # fuzzing: clang -fsanitize=fuzzer (libclang_rt.fuzzer)
 	grub-common grub-pc-bin grub-efi-amd64-bin   # hybrid BIOS+UEFI ISO
 	xorriso mtools
 	qemu-system-x86 ovmf                         # QEMU TCG, BIOS and UEFI
