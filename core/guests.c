@@ -63,7 +63,7 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 	memcpy(vm->name, c->name, sizeof(vm->name));
 	vm->mem_size = c->mem;
 	vm->vcpu.vm = vm;
-	vdev_uart_init(&vm->uart, vm->name);
+	vdev_uart_init(&vm->uart, vm->name, NULL);
 	if (!vcpu_ops) {
 		vm_reject(vm, "no usable VMX or SVM");
 		return E_NOTSUP;

@@ -46,7 +46,7 @@ static struct vm *st_vm_create(void)
 	ksnprintf(vm->name, sizeof(vm->name), "vmx-selftest");
 	vm->mem_size = ST_RAM;
 	vm->vcpu.vm = vm;
-	vdev_uart_init(&vm->uart, vm->name);
+	vdev_uart_init(&vm->uart, vm->name, NULL);
 	if (vmx_ops.vm_init(vm) < 0) {
 		kfree(vm);
 		return NULL;
