@@ -7,7 +7,14 @@
 
 #define PIT_REFRESH_CLOCKS 18    /* ~15.09 us: port 0x61 bit 4 toggles */
 
-typedef unsigned __int128 u128;
+/* a * b / c rounded down (or up), exactly, without the 128-bit division
+ * the freestanding image cannot link: (a/c)*b + (a%c)*b/c, where (a%c)*b
+ * fits 64 bits because b * c does (PIT rate times TSC rate < 2^64). */
+static u64 pit_muldiv(u64 a, u64 b, u64 c, bool round_up)
+{
+	u64 r = (a % c) * b;
+	return a / c * b + (r + (round_up ? c - 1 : 0)) / c;
+}
 
 void vpit_init(struct vpit *p, u64 tsc_hz, const struct vdev_irq *irq)
 {
@@ -26,13 +33,13 @@ void vpit_init(struct vpit *p, u64 tsc_hz, const struct vdev_irq *irq)
 /* Whole PIT clocks in TSC interval dt. */
 static u64 pit_clocks(const struct vpit *p, u64 dt)
 {
-	return (u64)((u128)dt * VPIT_HZ / p->tsc_hz);
+	return pit_muldiv(dt, VPIT_HZ, p->tsc_hz, false);
 }
 
 /* The first TSC at which `clocks` PIT clocks have elapsed since start. */
 static u64 pit_tsc_at(const struct vpit *p, u64 start, u64 clocks)
 {
-	return start + (u64)(((u128)clocks * p->tsc_hz + VPIT_HZ - 1) / VPIT_HZ);
+	return start + pit_muldiv(clocks, p->tsc_hz, VPIT_HZ, true);
 }
 
 /* Clocks counted by c at now since its count was loaded or triggered. */

@@ -6,7 +6,14 @@
 #include "core/vdev/rtc.h"
 #include "core/string.h"
 
-typedef unsigned __int128 u128;
+/* a * b / c rounded down (or up), exactly, without the 128-bit division
+ * the freestanding image cannot link: (a/c)*b + (a%c)*b/c, where (a%c)*b
+ * fits 64 bits because b * c does (periodic rate times TSC rate). */
+static u64 rtc_muldiv(u64 a, u64 b, u64 c, bool round_up)
+{
+	u64 r = (a % c) * b;
+	return a / c * b + (r + (round_up ? c - 1 : 0)) / c;
+}
 
 enum {
 	R_SEC = 0x00, R_SEC_ALARM = 0x01, R_MIN = 0x02, R_MIN_ALARM = 0x03,
@@ -178,8 +185,8 @@ static void rtc_schedule_periodic(struct vrtc *r, u64 now)
 		return;
 	}
 	u64 dt = now > r->base_tsc ? now - r->base_tsc : 0;
-	u64 k = (u64)((u128)dt * hz / r->tsc_hz) + 1;
-	r->next_periodic = r->base_tsc + (u64)(((u128)k * r->tsc_hz + hz - 1) / hz);
+	u64 k = rtc_muldiv(dt, hz, r->tsc_hz, false) + 1;
+	r->next_periodic = r->base_tsc + rtc_muldiv(k, r->tsc_hz, hz, true);
 }
 
 static void rtc_update_irq(struct vrtc *r)
@@ -297,7 +304,7 @@ static u8 rtc_read_c(struct vrtc *r)
 /* UIP: the last 244 us before an update cycle (data sheet, "Update Cycle"). */
 static bool rtc_uip(const struct vrtc *r, u64 now)
 {
-	u64 window = (u64)((u128)r->tsc_hz * 244 / 1000000);
+	u64 window = rtc_muldiv(r->tsc_hz, 244, 1000000, false);
 	return rtc_running(r) && r->next_second - now <= window;
 }
 

@@ -266,6 +266,25 @@ static void test_latch_and_readback(void **state)
 	assert_true(vpit_io_read(&pit, 0x40, 0) & 0x40);
 }
 
+/* At a non-round TSC rate, counts and event times over days of guest time
+ * equal exact 128-bit arithmetic (a host-side oracle). */
+static void test_exact_odd_rate(void **state)
+{
+	(void)state;
+	const u64 hz = 2994373117ull;
+	vpit_init(&pit, hz, &irq);
+	program(0, 2, 0, 7);
+	for (u64 now = 7; now < 7 + 5 * 86400 * hz; now += 86400 * hz / 3 + 12345) {
+		u64 d = (u64)((unsigned __int128)(now - 7) * VPIT_HZ / hz);
+		assert_int_equal(vpit_count(&pit, 0, now), (u16)(0x10000 - d % 0x10000));
+		vpit_tick(&pit, now);
+		u64 e = (d / 0x10000 + 1) * 0x10000;
+		u64 t = 7 + (u64)(((unsigned __int128)e * hz + VPIT_HZ - 1) / VPIT_HZ);
+		if (now >= 7 + (u64)(((unsigned __int128)0x10000 * hz + VPIT_HZ - 1) / VPIT_HZ))
+			assert_int_equal(vpit_next_event(&pit), t);
+	}
+}
+
 static void test_no_irq_unprogrammed(void **state)
 {
 	(void)state;
@@ -291,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_port61_refresh),
 		cmocka_unit_test(test_gate_modes),
 		cmocka_unit_test(test_latch_and_readback),
+		cmocka_unit_test(test_exact_odd_rate),
 		cmocka_unit_test(test_no_irq_unprogrammed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
