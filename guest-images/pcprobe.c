@@ -127,11 +127,8 @@ static void check_ipi(const char *how, u8 vector, void (*send)(u8 vector))
 	ipi_seen = ipi_isr_bit = 0;
 	rt_irq_handler(vector, self_ipi);
 	send(vector);
-	for (int i = 0; i < 1000 && !ipi_seen; i++) {
-		rt_sti();
-		asm volatile("nop");
-		rt_cli();
-	}
+	rt_wait_count(&ipi_seen, 1, 10);
+	rt_wait_count(&ipi_seen, 2, 1);         /* a second arrival would be a bug */
 	rt_report(ipi_seen == 1 && ipi_isr_bit,
 		  "%s self-ipi arrives once at vector 0x%x (%lu times, in ISR %lu)",
 		  how, vector, ipi_seen, ipi_isr_bit);

@@ -185,6 +185,17 @@ void rt_pc_init(void)
 		  rt_clock.lapic_source);
 }
 
+bool rt_wait_count(volatile u64 *counter, u64 target, u64 ms)
+{
+	u64 t0 = rt_rdtsc(), len = rt_tsc_ms(ms);
+
+	rt_sti();
+	while (*counter < target && rt_rdtsc() - t0 < len)
+		asm volatile("pause" ::: "memory");
+	rt_cli();
+	return *counter >= target;
+}
+
 u64 rt_tsc_ms(u64 ms)
 {
 	return ms * rt_clock.tsc_khz;

@@ -112,6 +112,11 @@ void rt_pic_eoi(u8 irq);
 u8 rt_cmos_read(u8 reg);
 void rt_cmos_write(u8 reg, u8 v);
 
+/* With interrupts enabled, spin until *counter >= target or ms of TSC
+ * time have passed; returns with IF clear, true if the target was reached.
+ * For interrupts that need no HLT to arrive (self-IPIs). */
+bool rt_wait_count(volatile u64 *counter, u64 target, u64 ms);
+
 /* TSC ticks for ms milliseconds / us microseconds, per rt_clock. */
 u64 rt_tsc_ms(u64 ms);
 u64 rt_tsc_us(u64 us);
