@@ -1,8 +1,8 @@
 /* Decoder and emulator for the instructions guests use on device memory
  * (MMIO): MOV in all its forms (88/89/8A/8B/C6/C7/A0-A3, MOVZX 0F B6/B7,
  * MOVSX 0F BE/BF, MOVSXD 63), string MOVS/STOS (A4/A5/AA/AB, with REP),
- * ALU ops on memory (ADD/OR/AND/SUB/XOR/CMP: 00-3D forms with a memory
- * operand, 80/81/83), TEST (84/85, F6/F7 /0), XCHG (86/87), plus the
+ * ALU ops on memory (ADD/OR/ADC/SBB/AND/SUB/XOR/CMP: 00-3B forms with a
+ * memory operand, 80/81/83), TEST (84/85, F6/F7 /0), XCHG (86/87), plus the
  * prefixes 66, 67, F2, F3, segment overrides, LOCK and REX. Pure: no
  * hypervisor state, compiled into the host unit tests and the fuzzer.
  * Anything else is reported as unsupported and the caller kills the guest

@@ -358,7 +358,8 @@ enum x86emu_result x86emu_decode(const u8 *bytes, size_t n, enum x86_mode mode,
 		return X86EMU_BAD;
 	r = x86emu_decode_body(&c, mode, out);
 	out->len = (u8)c.pos;
-	memcpy(out->bytes, bytes, c.pos);
+	if (c.pos)
+		memcpy(out->bytes, bytes, c.pos);
 	return r;
 }
 

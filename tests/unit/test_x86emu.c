@@ -149,27 +149,40 @@ static const struct enc encs[] = {
 	{ M16, "\x83\x07\xff", 3, ALU(ADD), 2, NOREG, 0xffff, 0x4000 },       /* addw $-1,(%bx) */
 };
 
+/* The first field of entry e that decodes differently, or NULL. */
+static const char *enc_mismatch(const struct enc *e)
+{
+	struct x86_insn in;
+	struct x86_cpu cpu;
+
+	cpu_init(&cpu, e->mode);
+	if (x86emu_decode((const u8 *)e->bytes, e->len, e->mode, &in) != X86EMU_OK)
+		return "result";
+	if (in.len != e->len)
+		return "len";
+	if (in.op != e->op)
+		return "op";
+	if (in.opsize != e->opsize)
+		return "opsize";
+	if (e->reg != NOREG && in.reg != e->reg)
+		return "reg";
+	if (in.imm != e->imm)
+		return "imm";
+	if (e->op != X86_OP_MOVS && e->op != X86_OP_STOS &&
+	    x86emu_operand_la(&in, &cpu) != e->la)
+		return "linear address";
+	if (memcmp(in.bytes, e->bytes, e->len))
+		return "bytes";
+	return NULL;
+}
+
 static void test_decode_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(encs); i++) {
-		const struct enc *e = &encs[i];
-		struct x86_insn in;
-		struct x86_cpu cpu;
-		enum x86emu_result r = x86emu_decode((const u8 *)e->bytes, e->len,
-						     e->mode, &in);
-		cpu_init(&cpu, e->mode);
-		print_message("entry %zu\n", i);
-		assert_int_equal(r, X86EMU_OK);
-		assert_int_equal(in.len, e->len);
-		assert_int_equal(in.op, e->op);
-		assert_int_equal(in.opsize, e->opsize);
-		if (e->reg != NOREG)
-			assert_int_equal(in.reg, e->reg);
-		assert_int_equal(in.imm, e->imm);
-		if (e->op != X86_OP_MOVS && e->op != X86_OP_STOS)
-			assert_int_equal(x86emu_operand_la(&in, &cpu), e->la);
-		assert_memory_equal(in.bytes, e->bytes, e->len);
+		const char *why = enc_mismatch(&encs[i]);
+		if (why)
+			fail_msg("encoding %zu: wrong %s", i, why);
 	}
 }
 
@@ -246,9 +259,10 @@ static void test_rejects(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(rejs); i++) {
 		struct x86_insn in;
-		print_message("reject %zu\n", i);
-		assert_int_equal(x86emu_decode((const u8 *)rejs[i].bytes, rejs[i].n,
-					       rejs[i].mode, &in), rejs[i].r);
+		enum x86emu_result r = x86emu_decode((const u8 *)rejs[i].bytes, rejs[i].n,
+						     rejs[i].mode, &in);
+		if (r != rejs[i].r)
+			fail_msg("reject %zu: result %d, expected %d", i, r, rejs[i].r);
 		assert_true(in.len <= rejs[i].n && in.len <= X86_INSN_MAX);
 	}
 }
@@ -367,6 +381,9 @@ static const struct alu_case alu_cases[] = {
 	{ "\x11\x08", 2, 4, 0xffffffff, 0, CF, 0, 0, CF | ZF | AF | PF },
 	{ "\x19\x08", 2, 4, 5, 2, CF, 2, 2, 0 },
 	{ "\x19\x08", 2, 4, 0, 0, CF, 0xffffffff, 0, CF | SF | AF | PF },
+	{ "\x00\x08", 2, 1, 0x08, 0x08, 0, 0x10, 0x08, AF },
+	{ "\x28\x08", 2, 1, 0x10, 0x08, 0, 0x08, 0x08, AF },
+	{ "\x28\x08", 2, 1, 0x18, 0x08, AF, 0x10, 0x08, 0 },
 	{ "\x80\x08\x80", 3, 1, 0x01, 0, CF | OF | AF, 0x81, 0, SF | PF },
 	{ "\x21\x08", 2, 4, 0xf0f0, 0x0f0f, CF | OF, 0, 0x0f0f, ZF | PF },
 	{ "\x31\x08", 2, 4, 0x3, 0x1, OF, 0x2, 0x1, 0 },
@@ -384,16 +401,20 @@ static void test_exec_alu(void **state)
 		const struct alu_case *c = &alu_cases[i];
 		struct x86_cpu cpu;
 		exec_setup(&cpu, M64);
-		print_message("alu case %zu\n", i);
 		fm_put(0x1000, c->mem, c->size);
 		cpu.gpr[X86_RCX] = c->rcx;
 		cpu.rflags = 0x2 | X86_FLAG_DF | c->flags_in;
-		assert_int_equal(run(&cpu, c->bytes, c->n, 16), X86EMU_OK);
-		assert_int_equal(fm_get(0x1000, c->size), c->mem_out);
-		assert_int_equal(cpu.gpr[X86_RCX], c->rcx_out);
-		assert_int_equal(ARITH(cpu.rflags), c->flags_out);
-		assert_int_equal(cpu.rflags & ~X86_FLAGS_ARITH, 0x2 | X86_FLAG_DF);
-		assert_int_equal(cpu.rip, RIP0 + c->n);
+		if (run(&cpu, c->bytes, c->n, 16) != X86EMU_OK ||
+		    fm_get(0x1000, c->size) != c->mem_out || cpu.gpr[X86_RCX] != c->rcx_out ||
+		    ARITH(cpu.rflags) != c->flags_out ||
+		    (cpu.rflags & ~X86_FLAGS_ARITH) != (0x2 | X86_FLAG_DF) ||
+		    cpu.rip != RIP0 + c->n)
+			fail_msg("alu case %zu: mem 0x%llx rcx 0x%llx flags 0x%llx (want 0x%llx 0x%llx 0x%llx)",
+				 i, (unsigned long long)fm_get(0x1000, c->size),
+				 (unsigned long long)cpu.gpr[X86_RCX],
+				 (unsigned long long)ARITH(cpu.rflags),
+				 (unsigned long long)c->mem_out, (unsigned long long)c->rcx_out,
+				 (unsigned long long)c->flags_out);
 	}
 }
 
@@ -660,6 +681,22 @@ static void test_exec_segments(void **state)
 	assert_int_equal(cpu.gpr[X86_RDX], 0x42);
 }
 
+/* Outside 64-bit mode, segment base + offset wraps at 4 GiB. */
+static void test_la_wrap(void **state)
+{
+	struct x86_insn in;
+	struct x86_cpu cpu;
+	(void)state;
+	cpu_init(&cpu, M32);
+	cpu.seg_base[X86_DS] = 0xfffff000;
+	assert_int_equal(x86emu_decode((const u8 *)"\x8b\x40\x10", 3, M32, &in), X86EMU_OK);
+	assert_int_equal(x86emu_operand_la(&in, &cpu), 0x10);
+	cpu.mode = M64;
+	assert_int_equal(x86emu_decode((const u8 *)"\x64\x8b\x40\x10", 4, M64, &in), X86EMU_OK);
+	cpu.seg_base[X86_FS] = 0xfffff000;
+	assert_int_equal(x86emu_operand_la(&in, &cpu), 0x100000010ull);
+}
+
 #define X86EMU_EXEC_TESTS                              \
 	cmocka_unit_test(test_exec_alu),               \
 	cmocka_unit_test(test_exec_mov),               \
@@ -669,7 +706,8 @@ static void test_exec_segments(void **state)
 	cmocka_unit_test(test_exec_rep_movs),          \
 	cmocka_unit_test(test_exec_rep_stos_again),    \
 	cmocka_unit_test(test_exec_memfail),           \
-	cmocka_unit_test(test_exec_segments),
+	cmocka_unit_test(test_exec_segments),          \
+	cmocka_unit_test(test_la_wrap),
 
 int main(void)
 {
