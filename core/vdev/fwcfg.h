@@ -19,10 +19,14 @@ struct vfwcfg {
 	u32 offset;
 };
 
+/* Items for a guest of ram_size bytes and cpus CPUs; selector 0. */
 void vfwcfg_init(struct vfwcfg *f, u64 ram_size, u16 cpus);
 
 /* port is 0x510 or 0x511, size 1, 2 or 4 (a 16-bit selector write may be
- * split; data reads of size > 1 return consecutive bytes little-endian). */
+ * split; data reads of size > 1 return consecutive bytes little-endian).
+ * Any write to 0x510 selects the item in its low 16 bits (a byte write
+ * selects 0x00-0xFF) and rewinds; writes to 0x511 and reads of 0x510 do
+ * nothing (read 0). */
 u32 vfwcfg_io_read(struct vfwcfg *f, u16 port, u8 size);
 void vfwcfg_io_write(struct vfwcfg *f, u16 port, u8 size, u32 val);
 

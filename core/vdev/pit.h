@@ -41,6 +41,8 @@ struct vpit {
 	struct vdev_irq irq;           /* (c) line 0 */
 };
 
+/* Reset state: no counts written (channel 0 raises nothing until
+ * programmed), channel 2's gate low (port 0x61 = 0). irq may be NULL. */
 void vpit_init(struct vpit *p, u64 tsc_hz, const struct vdev_irq *irq);
 
 /* Ports 0x40-0x43 and 0x61 (1-byte accesses). */
