@@ -105,6 +105,26 @@ static void test_thre_rules(void **state)
 	assert_true(line);
 }
 
+/* Linux's serial8250_do_startup THRE probe: IER=THRI, read IIR, IER=0,
+ * IER=THRI, read IIR: both reads must show THRE (no UART_BUG_THRE). */
+static void test_linux_thre_probe(void **state)
+{
+	(void)state;
+	setup();
+	vdev_uart_write(&u, FCR, 0x07);
+	vdev_uart_write(&u, IER, 0x02);
+	u8 iir1 = vdev_uart_read(&u, IIR);
+	vdev_uart_write(&u, IER, 0x00);
+	vdev_uart_write(&u, IER, 0x02);
+	u8 iir = vdev_uart_read(&u, IIR);
+	vdev_uart_write(&u, IER, 0x00);
+	assert_int_equal(iir1, 0xc2);
+	assert_int_equal(iir, 0xc2);
+	/* The 16550A probe: FIFO bits 7:6 set, no 64-byte FIFO bit 5. */
+	vdev_uart_write(&u, FCR, 0x21);
+	assert_int_equal(vdev_uart_read(&u, IIR) & 0xe0, 0xc0);
+}
+
 static void test_out2_gate(void **state)
 {
 	(void)state;
@@ -216,6 +236,9 @@ static void test_loopback(void **state)
 	assert_true(vdev_uart_read(&u, MSR) & 0x40);
 	vdev_uart_write(&u, MCR, 0x1b);
 	assert_int_equal(vdev_uart_read(&u, MSR) & 0x0f, 0x04);
+	/* Linux's 8250 autoconfig: LOOP|RTS|OUT2 must read back DCD|CTS. */
+	vdev_uart_write(&u, MCR, 0x1a);
+	assert_int_equal(vdev_uart_read(&u, MSR) & 0xf0, 0x90);
 	/* Leaving loopback: the usual CTS|DSR|DCD and output to the console. */
 	vdev_uart_write(&u, MCR, 0x0b);
 	assert_int_equal(vdev_uart_read(&u, MSR) & 0xf0, 0xb0);
@@ -229,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_output_lines),
 		cmocka_unit_test(test_no_irq_uart),
 		cmocka_unit_test(test_thre_rules),
+		cmocka_unit_test(test_linux_thre_probe),
 		cmocka_unit_test(test_out2_gate),
 		cmocka_unit_test(test_iir_priorities),
 		cmocka_unit_test(test_rx_fifo),
