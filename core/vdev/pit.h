@@ -20,7 +20,7 @@ struct vpit_channel {
 	bool gate;
 	u32 reload;            /* count written (0 means 0x10000) */
 	u64 start;             /* TSC when counting started from reload */
-	bool armed;            /* a count was written (and, for 1/5, triggered) */
+	bool armed;            /* counting from start: loaded, gate allows it (1/5: triggered) */
 	bool write_msb_next, read_msb_next;
 	u8 write_lsb;
 	bool latched;          /* counter latch command */
