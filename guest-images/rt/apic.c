@@ -70,19 +70,6 @@ bool rt_x2apic_active(void)
 	return x2apic_on;
 }
 
-void rt_x2apic_disable(void)
-{
-	u64 base = rt_rdmsr(MSR_APIC_BASE);
-
-	if (!x2apic_on)
-		return;
-	/* x2APIC -> xAPIC directly is illegal: go through disabled. */
-	rt_wrmsr(MSR_APIC_BASE, base & ~(APIC_BASE_EN | APIC_BASE_EXTD));
-	rt_wrmsr(MSR_APIC_BASE, (base & ~APIC_BASE_EXTD) | APIC_BASE_EN);
-	x2apic_on = false;
-	rt_lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
-}
-
 u32 rt_ioapic_read(u8 reg)
 {
 	*(volatile u32 *)(IOAPIC_BASE + IOAPIC_REGSEL) = reg;

@@ -86,12 +86,11 @@ void rt_lapic_eoi(void);
  * mode waits up to ~1M polls for the delivery-status bit to clear and
  * returns false if it never did. */
 bool rt_lapic_icr(u32 lo, u32 dest);
-/* Switch to x2APIC mode if CPUID.1:ECX[21] offers it; false if not. */
+/* Switch to x2APIC mode if CPUID.1:ECX[21] offers it; false if not. There
+ * is no way back short of a reset on some CPUs (through the disabled state,
+ * SDM Vol. 3A 11.12.5; Bochs does not re-enable the MMIO page). */
 bool rt_x2apic_enable(void);
 bool rt_x2apic_active(void);
-/* Back to xAPIC mode (through disabled, SDM Vol. 3A 11.12.5); re-enables
- * the SVR. */
-void rt_x2apic_disable(void);
 
 /* IOAPIC: indirect registers through IOREGSEL/IOWIN. rt_ioapic_route sends
  * pin to vector on the BSP (fixed, physical, edge, active high: how ISA
