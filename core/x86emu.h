@@ -67,6 +67,7 @@ struct x86_insn {
 	bool mem_is_dest;       /* the memory operand is written */
 	bool has_imm;           /* the source is imm, not a register */
 	bool reg_is_dest;       /* reg is the destination (loads, ALU r,m) */
+	bool decoded;           /* x86emu_decode returned X86EMU_OK */
 	u8 bytes[X86_INSN_MAX]; /* the raw bytes, for diagnostics */
 };
 
@@ -107,7 +108,9 @@ enum x86emu_result x86emu_decode(const u8 *bytes, size_t n, enum x86_mode mode,
  * RFLAGS (CF PF AF ZF SF OF as the SDM says for the ALU ops) and RIP.
  * REP string instructions run at most max_iter iterations per call: when
  * RCX is not yet zero after them, X86EMU_AGAIN with RIP unchanged (the
- * guest re-executes and exits again). */
+ * guest re-executes and exits again); the iterations done stay committed
+ * to RSI/RDI/RCX, also when a later iteration returns X86EMU_MEMFAIL.
+ * An instruction that did not decode as X86EMU_OK gives X86EMU_UNSUPPORTED. */
 enum x86emu_result x86emu_exec(const struct x86_insn *in, struct x86_cpu *cpu,
 			       const struct x86_mem_ops *mem, void *ctx, u32 max_iter);
 

@@ -360,6 +360,7 @@ enum x86emu_result x86emu_decode(const u8 *bytes, size_t n, enum x86_mode mode,
 	out->len = (u8)c.pos;
 	if (c.pos)
 		memcpy(out->bytes, bytes, c.pos);
+	out->decoded = r == X86EMU_OK;
 	return r;
 }
 

@@ -155,6 +155,8 @@ enum x86emu_result x86emu_exec(const struct x86_insn *in, struct x86_cpu *cpu,
 {
 	enum x86emu_result r;
 
+	if (!in->decoded)
+		return X86EMU_UNSUPPORTED;
 	if (in->op == X86_OP_MOVS || in->op == X86_OP_STOS)
 		return x86emu_exec_string(in, cpu, mem, ctx, max_iter);
 	if (in->op >= ARRAY_SIZE(x86emu_handlers) || !x86emu_handlers[in->op])

@@ -5,7 +5,8 @@
  * window with a register file derived from the input. Invariants: decode
  * stays within n and 15 bytes and is exact about its length; exec only
  * touches memory through the mem ops at the operand's address, changes no
- * register on a failed access, and moves RIP only on success. */
+ * register on a failed access, moves RIP only on success, and refuses
+ * (without touching anything) what did not decode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,13 +173,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	cpu_from_input(&cpu, data, size, sel);
 	r = x86emu_decode(data + 1, size - 1, cpu.mode, &in);
 	check_decode(data + 1, size - 1, cpu.mode, r, &in);
-	if (r != X86EMU_OK)
-		return 0;
 	memset(&f, 0, sizeof(f));
 	f.in = &in;
+	before = cpu;
+	if (r != X86EMU_OK) {
+		CHECK(x86emu_exec(&in, &cpu, &fm_ops, &f, 1) == X86EMU_UNSUPPORTED);
+		CHECK(f.calls == 0 && !memcmp(&cpu, &before, sizeof(cpu)));
+		return 0;
+	}
 	f.fail_at = (sel >> 5) & 7;
 	f.expect_la = x86emu_operand_la(&in, &cpu);
-	before = cpu;
 	r = x86emu_exec(&in, &cpu, &fm_ops, &f, limits[(sel >> 3) & 3]);
 	check_exec(&in, &before, &cpu, r, &f, limits[(sel >> 3) & 3]);
 	return 0;

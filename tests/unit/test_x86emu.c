@@ -681,6 +681,24 @@ static void test_exec_segments(void **state)
 	assert_int_equal(cpu.gpr[X86_RDX], 0x42);
 }
 
+/* exec refuses what decode refused (register form, truncation, LOCK MOV). */
+static void test_exec_refuses_undecoded(void **state)
+{
+	struct x86_insn in;
+	struct x86_cpu cpu, before;
+	(void)state;
+	exec_setup(&cpu, M64);
+	before = cpu;
+	assert_int_equal(x86emu_decode((const u8 *)"\x89\xc8", 2, M64, &in), X86EMU_UNSUPPORTED);
+	assert_int_equal(x86emu_exec(&in, &cpu, &fm_ops, &fm, 1), X86EMU_UNSUPPORTED);
+	assert_int_equal(x86emu_decode((const u8 *)"\x8b", 0, M64, &in), X86EMU_BAD);
+	assert_int_equal(x86emu_exec(&in, &cpu, &fm_ops, &fm, 1), X86EMU_UNSUPPORTED);
+	assert_int_equal(x86emu_decode((const u8 *)"\xf0\x89\x08", 3, M64, &in), X86EMU_BAD);
+	assert_int_equal(x86emu_exec(&in, &cpu, &fm_ops, &fm, 1), X86EMU_UNSUPPORTED);
+	assert_memory_equal(&cpu, &before, sizeof(cpu));
+	assert_int_equal(fm.reads + fm.writes, 0);
+}
+
 /* Outside 64-bit mode, segment base + offset wraps at 4 GiB. */
 static void test_la_wrap(void **state)
 {
@@ -707,7 +725,8 @@ static void test_la_wrap(void **state)
 	cmocka_unit_test(test_exec_rep_stos_again),    \
 	cmocka_unit_test(test_exec_memfail),           \
 	cmocka_unit_test(test_exec_segments),          \
-	cmocka_unit_test(test_la_wrap),
+	cmocka_unit_test(test_la_wrap),                \
+	cmocka_unit_test(test_exec_refuses_undecoded),
 
 int main(void)
 {
