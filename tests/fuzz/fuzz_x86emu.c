@@ -4,7 +4,8 @@
  * instruction bytes. Decoded instructions run against a 4 KiB fake memory
  * window with a register file derived from the input. Invariants: decode
  * stays within n and 15 bytes and is exact about its length; exec only
- * touches memory through the mem ops at the operand's address, changes no
+ * touches memory through the mem ops at the operand's address and size
+ * (rSI/rDI iteration by iteration for strings), changes no
  * register on a failed access, moves RIP only on success, and refuses
  * (without touching anything) what did not decode. */
 #include <stdio.h>
@@ -28,14 +29,38 @@ struct fuzzmem {
 	u8 m[WIN_SIZE];
 	const struct x86_insn *in;
 	u64 expect_la;       /* non-string ops: the operand's address */
+	const struct x86_cpu *cpu;   /* string ops: the registers at entry */
+	u64 rsi, rdi;        /* string ops: this iteration's offsets */
 	unsigned reads, writes, calls, fail_at;
 };
+
+/* String ops: MOVS reads [seg:rSI], each iteration writes [ES:rDI], then
+ * both move by the operand size in the DF direction. */
+static void fm_check_string(struct fuzzmem *f, u64 la, u8 size, bool write)
+{
+	const struct x86_insn *in = f->in;
+	u64 amask = in->addrsize == 8 ? ~0ull : BIT(8 * in->addrsize) - 1;
+	u64 step = (f->cpu->rflags & X86_FLAG_DF) ? -(u64)size : size;
+
+	CHECK(size == in->opsize);
+	if (!write) {
+		CHECK(in->op == X86_OP_MOVS);
+		CHECK(la == x86emu_seg_la(f->cpu, in->seg, f->rsi & amask));
+		return;
+	}
+	CHECK(la == x86emu_seg_la(f->cpu, X86_ES, f->rdi & amask));
+	f->rsi += step;
+	f->rdi += step;
+}
 
 static int fm_access(struct fuzzmem *f, u64 la, u8 size, bool write)
 {
 	CHECK(size == 1 || size == 2 || size == 4 || size == 8);
-	if (f->in->op != X86_OP_MOVS && f->in->op != X86_OP_STOS)
-		CHECK(la == f->expect_la);
+	if (f->in->op == X86_OP_MOVS || f->in->op == X86_OP_STOS)
+		fm_check_string(f, la, size, write);
+	else
+		CHECK(la == f->expect_la &&
+		      size == (f->in->srcsize ? f->in->srcsize : f->in->opsize));
 	if (write)
 		CHECK(f->in->mem_is_dest);
 	if (++f->calls == f->fail_at)
@@ -183,6 +208,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	f.fail_at = (sel >> 5) & 7;
 	f.expect_la = x86emu_operand_la(&in, &cpu);
+	f.cpu = &before;
+	f.rsi = cpu.gpr[X86_RSI];
+	f.rdi = cpu.gpr[X86_RDI];
 	r = x86emu_exec(&in, &cpu, &fm_ops, &f, limits[(sel >> 3) & 3]);
 	check_exec(&in, &before, &cpu, r, &f, limits[(sel >> 3) & 3]);
 	return 0;
