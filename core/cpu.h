@@ -94,6 +94,7 @@ static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" : : "
 #define EFER_NXE  BIT(11)
 #define EFER_SVME BIT(12)
 
+#define RFLAGS_IF BIT(9)
 #define CR0_PE BIT(0)
 #define CR0_MP BIT(1)
 #define CR0_ET BIT(4)

@@ -2,8 +2,9 @@
  * Vol. 2A CPUID tables and the AMD CPUID Specification #25481. Offered only
  * when backed (struct cpuid_ctx): SEP, PAT, SYSCALL, RDTSCP (the vendor keeps
  * their MSRs), XSAVE/AVX/AVX2 (core/fpu.c switches XCR0 and the state).
- * Hidden until the PC-platform issue: APIC/x2APIC/TSC-deadline; hidden for
- * good: MTRR, MCA, PCID, monitor/mwait, performance monitoring. */
+ * APIC, x2APIC and TSC-deadline describe the virtual local APIC
+ * (core/vdev/lapic.h), whatever the host has. Hidden for good: MTRR, MCA,
+ * PCID, monitor/mwait, performance monitoring. */
 #include "core/cpuid_policy.h"
 
 /* Leaf 1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, SSE4.1, SSE4.2, MOVBE, POPCNT,
@@ -11,6 +12,9 @@
 #define L1_ECX_ALLOW (BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | \
 		      BIT(22) | BIT(23) | BIT(25) | BIT(30))
 #define L1_ECX_HYPERVISOR BIT(31)
+#define L1_ECX_X2APIC BIT(21)
+#define L1_ECX_TSC_DEADLINE BIT(24)
+#define L1_EDX_APIC BIT(9)
 #define L1_ECX_XSAVE BIT(26)
 #define L1_ECX_OSXSAVE BIT(27)
 #define L1_ECX_AVX BIT(28)
@@ -32,7 +36,7 @@
 #define E1_ECX_ALLOW (BIT(0) | BIT(5) | BIT(6) | BIT(8))
 /* Leaf 0x80000001 EDX: NX, 1 GiB pages, long mode, plus the leaf-1 copies
  * AMD mirrors in bits 0-17 and 23-24. */
-#define E1_EDX_ALLOW (BIT(20) | BIT(26) | BIT(29) | (L1_EDX_ALLOW & 0x0183f3ffu))
+#define E1_EDX_ALLOW (BIT(20) | BIT(26) | BIT(29) | ((L1_EDX_ALLOW | L1_EDX_APIC) & 0x0183f3ffu))
 
 static struct cpuid_out leaf_basic0(cpuid_host_fn host)
 {
@@ -51,10 +55,10 @@ static struct cpuid_out leaf_1(cpuid_host_fn host, const struct cpuid_ctx *ctx)
 		edx_allow |= L1_EDX_SEP | L1_EDX_PAT;
 	r.ebx &= 0x0000ffffu;          /* APIC ID 0, one logical CPU */
 	r.ebx |= 1u << 16;
-	r.ecx = (r.ecx & ecx_allow) | L1_ECX_HYPERVISOR;
+	r.ecx = (r.ecx & ecx_allow) | L1_ECX_HYPERVISOR | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
 	if (ctx->xcr0_mask && ctx->osxsave)
 		r.ecx |= L1_ECX_OSXSAVE;   /* mirrors the guest's CR4.OSXSAVE */
-	r.edx &= edx_allow;
+	r.edx = (r.edx & edx_allow) | L1_EDX_APIC;
 	return r;
 }
 
@@ -96,8 +100,15 @@ static struct cpuid_out leaf_d(cpuid_host_fn host, const struct cpuid_ctx *ctx, 
 /* "pagevisor" in EBX, ECX, EDX, NUL-padded; EAX = highest hypervisor leaf. */
 static struct cpuid_out leaf_hv(void)
 {
-	return (struct cpuid_out){ CPUID_HV_LEAF + 1, 0x65676170 /* "page" */,
+	return (struct cpuid_out){ CPUID_HV_TIMING, 0x65676170 /* "page" */,
 				   0x6f736976 /* "viso" */, 0x00000072 /* "r" */ };
+}
+
+/* The timing leaf other hypervisors also offer at 0x40000010: TSC and
+ * local APIC timer frequencies in kHz, so guests need not calibrate. */
+static struct cpuid_out leaf_hv_timing(const struct cpuid_ctx *ctx)
+{
+	return (struct cpuid_out){ (u32)ctx->tsc_khz, (u32)ctx->apic_khz, 0, 0 };
 }
 
 static struct cpuid_out leaf_ext(cpuid_host_fn host, const struct cpuid_ctx *ctx, u32 leaf)
@@ -136,7 +147,9 @@ struct cpuid_out cpuid_guest(cpuid_host_fn host, const struct cpuid_ctx *ctx, u3
 		return leaf_ext(host, ctx, leaf);
 	if (leaf == CPUID_HV_LEAF)
 		return leaf_hv();
-	if (leaf == CPUID_HV_LEAF + 1)
+	if (leaf == CPUID_HV_TIMING)
+		return leaf_hv_timing(ctx);
+	if (leaf > CPUID_HV_LEAF && leaf < CPUID_HV_TIMING)
 		return z;
 	if (leaf > MIN(host(0, 0).eax, CPUID_MAX_BASIC))
 		return z;

@@ -17,9 +17,12 @@ struct cpuid_ctx {
 	u64 xcr0_mask;     /* XCR0 features offered (0: no XSAVE) */
 	u64 xcr0;          /* the guest's current XCR0 (leaf 0xD EBX) */
 	bool osxsave;      /* the guest's CR4.OSXSAVE (leaf 1 ECX[27]) */
+	u64 tsc_khz;       /* leaf 0x40000010 EAX */
+	u64 apic_khz;      /* leaf 0x40000010 EBX: local APIC timer input */
 };
 
 #define CPUID_HV_LEAF      0x40000000u
+#define CPUID_HV_TIMING    0x40000010u
 #define CPUID_MAX_BASIC    0xdu
 #define CPUID_MAX_EXTENDED 0x80000008u
 

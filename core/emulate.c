@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "core/vdev/uart.h"
+#include "core/vplat.h"
+#include "drivers/lapic.h"
 #include "mm/pager.h"
 #include "core/options.h"
 
@@ -32,6 +34,8 @@ void emu_cpuid(struct vcpu *v)
 		.xcr0_mask = fpu_guest_xcr0_mask(),
 		.xcr0 = v->xcr0,
 		.osxsave = vcpu_ops->get_reg(v, VREG_CR4) & CR4_OSXSAVE,
+		.tsc_khz = tsc_khz(),
+		.apic_khz = VLAPIC_BUS_HZ / 1000,
 	};
 	struct cpuid_out r = cpuid_guest(host_cpuid, &ctx, (u32)v->gprs.rax, (u32)v->gprs.rcx);
 	v->gprs.rax = r.eax;
@@ -121,6 +125,9 @@ static bool efer_write_ok(struct vcpu *v, u64 val)
 bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 {
 	const struct msr_rule *rule = msr_rule_find(msr);
+	bool gp;
+	if (vplat_rdmsr(v->vm, msr, val, &gp))
+		return !gp;
 	if (rule) {
 		*val = vcpu_ops->msr_get(v, rule->gmsr);
 		return true;
@@ -144,6 +151,9 @@ bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 {
 	const struct msr_rule *rule = msr_rule_find(msr);
+	bool gp;
+	if (vplat_wrmsr(v->vm, msr, val, &gp))
+		return !gp;
 	if (rule) {
 		if (!msr_value_ok(rule->check, val))
 			return false;
@@ -174,20 +184,15 @@ static void exit_port_write(struct vcpu *v, u8 size, u32 val)
 enum exit_action emu_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *val)
 {
 	struct vm *vm = v->vm;
-	if (port >= VDEV_UART_BASE && port < VDEV_UART_BASE + 8 && size == 1) {
-		if (in)
-			*val = vdev_uart_read(&vm->uart, port - VDEV_UART_BASE);
-		else
-			vdev_uart_write(&vm->uart, port - VDEV_UART_BASE, (u8)*val);
-		return EXIT_RESUME;
-	}
 	if (port == EXIT_PORT && !in && (size == 1 || size == 4)) {
 		exit_port_write(v, size, *val);
 		return EXIT_DONE;
 	}
+	if (vplat_io(vm, port, size, in, val))
+		return vm->state == VM_RUNNING ? EXIT_RESUME : EXIT_DONE;
 	if (in)
 		*val = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-	vm_diag(vm, "%s of unemulated port 0x%x (size %u) %s", in ? "read" : "write",
+	vm_diag(vm, "%s of absent port 0x%x (size %u) %s", in ? "read" : "write",
 		port, size, in ? "reads all-ones" : "ignored");
 	return EXIT_RESUME;
 }
@@ -221,6 +226,14 @@ enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch
 	const struct gmem_slot *s = gmem_slot_find(&vm->mem, gpa);
 	u64 rip = vcpu_ops->get_reg(v, VREG_RIP);
 
+	if (vplat_is_mmio(vm, gpa)) {
+		if (fetch) {
+			vm_kill(vm, "instruction fetch from device memory at 0x%lx (RIP 0x%lx)",
+				gpa.v, rip);
+			return EXIT_KILL;
+		}
+		return emu_mmio(v, gpa);
+	}
 	if (s && fetch && s->kind == GMEM_HOLE) {
 		vm_kill(vm, "instruction fetch from the VGA hole at 0x%lx (RIP 0x%lx)", gpa.v, rip);
 		return EXIT_KILL;
@@ -250,13 +263,6 @@ enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch
 			fetch ? "fetch from" : write ? "write to" : "read of", gpa.v, rip);
 		return EXIT_KILL;
 	}
-}
-
-enum exit_action emu_hlt(struct vcpu *v)
-{
-	vm_kill(v->vm, "HLT with nothing that could wake it (RIP 0x%lx)",
-		vcpu_ops->get_reg(v, VREG_RIP));
-	return EXIT_KILL;
 }
 
 enum exit_action emu_triple_fault(struct vcpu *v)

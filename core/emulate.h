@@ -34,10 +34,31 @@ enum exit_action emu_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
  * (EXIT_KILL). */
 enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch);
 
-/* HLT: nothing can wake the guest yet (no virtual interrupts before the PC
- * platform issue), so a HLT ends it as "halted forever". The caller has
- * already advanced RIP. */
+/* HLT (the caller has already advanced RIP): the vCPU sleeps until its
+ * next interrupt (EXIT_YIELD, vm->waiting = VM_WAIT_HLT), or resumes at
+ * once when one is already due. With RFLAGS.IF clear and no NMI pending
+ * nothing can ever wake it: the guest ends as "halted". */
 enum exit_action emu_hlt(struct vcpu *v);
+
+/* Before each entry (called by the vendor's run() once its VMCS/VMCB is
+ * current): advance the virtual timers, inject the NMI or external
+ * interrupt that is due when the guest can take it, else ask for an
+ * interrupt/NMI window exit. */
+void emu_before_entry(struct vcpu *v);
+
+/* Whether a sleeping (HLT) vCPU has something to wake for; advances the
+ * virtual timers first. */
+bool emu_can_wake(struct vcpu *v);
+
+/* A fault on guest-physical a that is device memory (vplat_is_mmio):
+ * fetch and decode the instruction at RIP, perform it on the device
+ * (and any RAM operand), advance RIP. Kills the guest with the bytes for
+ * an instruction the emulator does not know. */
+enum exit_action emu_mmio(struct vcpu *v, gpa_t a);
+
+/* MOV to/from CR8 (the local APIC's TPR bits 7:4). */
+u64 emu_cr8_read(struct vcpu *v);
+void emu_cr8_write(struct vcpu *v, u64 val);
 
 /* Triple fault / SVM shutdown: kill the guest with its state dumped. */
 enum exit_action emu_triple_fault(struct vcpu *v);

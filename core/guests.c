@@ -7,6 +7,7 @@
 #include "core/guestcfg.h"
 #include "core/log.h"
 #include "core/mbloader.h"
+#include "core/focus.h"
 #include "core/fpu.h"
 #include "core/sched.h"
 #include "mm/pager.h"
@@ -63,7 +64,7 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 	memcpy(vm->name, c->name, sizeof(vm->name));
 	vm->mem_size = c->mem;
 	vm->vcpu.vm = vm;
-	vdev_uart_init(&vm->uart, vm->name, NULL);
+	vplat_init(vm);
 	if (!vcpu_ops) {
 		vm_reject(vm, "no usable VMX or SVM");
 		return E_NOTSUP;
@@ -134,6 +135,7 @@ static void vm_teardown(struct vm *vm)
 	kprintf("progress %s: %lu slices while another guest waited for a swap-in\n",
 		vm->name, vm->slices_during_io);
 	print_pager_line(vm);
+	vplat_print_stats(vm);
 }
 
 static const char *vm_state_name(const struct vm *vm)
@@ -200,8 +202,10 @@ size_t guests_run_all(const struct boot_info *bi)
 		else
 			vm_teardown(&vms[i]);
 	}
-	if (nready)
+	if (nready) {
+		focus_start(vms, n);
 		sched_run(vms, n, vm_teardown);
+	}
 	for (size_t i = 0; i < n; i++)
 		failed += !vm_passed(&vms[i]);
 	print_table(n);

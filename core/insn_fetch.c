@@ -4,6 +4,7 @@
  * exits whose hardware gives no instruction length: SVM without NRIP save,
  * EPT violations / nested page faults on writes to ROM. */
 #include "core/emulate.h"
+#include "core/emu_int.h"
 #include "core/gwalk.h"
 #include "core/insn_len.h"
 #include "core/log.h"
@@ -120,6 +121,14 @@ static void insn_fetch_kill(struct vcpu *v, u64 rip, const u8 *b, size_t got, in
 	else
 		vm_kill(v->vm, "cannot decode instruction at RIP %lx: bytes%s%s", rip, hex,
 			len == E_NOTSUP ? " (unsupported encoding)" : "");
+}
+
+size_t emu_fetch_insn(struct vcpu *v, u8 *buf, size_t n, enum insn_mode *mode, int *err)
+{
+	const struct vcpu_ops *ops = vcpu_ops;
+	*mode = insn_fetch_mode(ops->get_reg(v, VREG_EFER), ops->get_reg(v, VREG_CS_ATTR));
+	return insn_fetch_bytes(v, *mode, ops->get_reg(v, VREG_CS_BASE),
+				ops->get_reg(v, VREG_RIP), buf, n, err);
 }
 
 u32 emu_insn_len(struct vcpu *v)

@@ -44,7 +44,7 @@ static void cmd_help(void)
 		kprintf("  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
-static void monitor_exec(const char *line)
+void monitor_exec(const char *line)
 {
 	if (!*line)
 		return;

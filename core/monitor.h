@@ -5,4 +5,7 @@
 /* Serve the prompt forever (the boot CPU's idle loop for now). */
 __attribute__((noreturn)) void monitor_run(void);
 
+/* Run one command line (also while guests run, from the console focus). */
+void monitor_exec(const char *line);
+
 #endif

@@ -7,6 +7,9 @@
 #include "core/log.h"
 #include "core/selftest.h"
 #include "core/vm.h"
+#include "core/emulate.h"
+#include "core/focus.h"
+#include "core/vplat.h"
 #include "drivers/blk.h"
 #include "drivers/lapic.h"
 #include "mm/pager.h"
@@ -14,12 +17,31 @@
 u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
 u64 sched_ticks;
 static volatile bool slice_over;
+static u64 slice_deadline;     /* TSC at which the current slice ends */
+static u64 timer_armed;        /* TSC the host timer is armed for, ~0 if not */
 
+/* Tolerance for the timer's microsecond granularity. */
+#define SCHED_EARLY_US 2
+
+static void sched_arm(u64 deadline)
+{
+	u64 now = rdtsc();
+	u64 us = deadline > now ? (deadline - now) * 1000 / tsc_khz() : 0;
+	timer_armed = deadline;
+	lapic_timer_oneshot(MAX(us, 1), SCHED_VECTOR);
+}
+
+/* The host timer fired: the slice is over, or it was armed early for a
+ * guest's virtual timer and now runs on to the end of the slice. */
 static void sched_tick(struct regs *r)
 {
 	(void)r;
-	slice_over = true;
 	sched_ticks++;
+	timer_armed = ~0ull;
+	if (rdtsc() + us_to_tsc(SCHED_EARLY_US) >= slice_deadline)
+		slice_over = true;
+	else
+		sched_arm(slice_deadline);
 	lapic_eoi();
 }
 
@@ -31,18 +53,38 @@ void sched_init(void)
 void sched_slice_start(void)
 {
 	slice_over = false;
-	lapic_timer_oneshot(sched_slice_us, SCHED_VECTOR);
+	slice_deadline = rdtsc() + us_to_tsc(sched_slice_us);
+	sched_arm(slice_deadline);
 }
 
 void sched_slice_stop(void)
 {
 	lapic_timer_stop();
+	timer_armed = ~0ull;
 	slice_over = false;
 }
 
 bool sched_slice_expired(void)
 {
-	return slice_over;
+	return slice_over || rdtsc() >= slice_deadline;
+}
+
+/* A guest whose timer is always due (a periodic LAPIC timer with count
+ * 1) must still run between its exits: an exit for a virtual timer comes
+ * no sooner than this after the entry. */
+#define SCHED_MIN_RUN_US 10
+
+u64 sched_exit_deadline(struct vcpu *v)
+{
+	u64 soonest = rdtsc() + us_to_tsc(SCHED_MIN_RUN_US);
+	return MIN(slice_deadline, MAX(vplat_next_event(v->vm), soonest));
+}
+
+void sched_arm_exit_timer(struct vcpu *v)
+{
+	u64 d = sched_exit_deadline(v);
+	if (d < timer_armed)
+		sched_arm(d);
 }
 
 void sched_take_host_interrupts(void)
@@ -64,8 +106,6 @@ static bool sched_other_waits_for_io(const struct vm *vms, size_t n, const struc
  * (the vendor returns EXIT_YIELD after the slice timer's exit). */
 static void sched_give_slice(struct vm *vm, bool others_wait_io)
 {
-	u64 deadline = rdtsc() + us_to_tsc(sched_slice_us);
-
 	vm->slices++;
 	if (others_wait_io)
 		vm->slices_during_io++;
@@ -77,7 +117,7 @@ static void sched_give_slice(struct vm *vm, bool others_wait_io)
 			vm_kill(vm, "killed by the %s exit handler", vcpu_ops->name);
 		/* The TSC check ends the slice at the next exit even where the
 		 * timer's interrupt cannot reach us (Bochs SVM, see docs/svm.md). */
-		if (a == EXIT_YIELD || sched_slice_expired() || vm->waiting || rdtsc() >= deadline)
+		if (a == EXIT_YIELD || sched_slice_expired() || vm->waiting)
 			break;
 	}
 	sched_slice_stop();
@@ -91,29 +131,71 @@ static void sched_check_timeout(struct vm *vm, u64 now)
 		vm_kill(vm, "timeout of %lu ms reached", vm->timeout_ms);
 }
 
-/* Every running guest waits (for swap I/O or frames): drive the disks
+/* True when every running guest sleeps in HLT. */
+static bool sched_all_halted(const struct vm *vms, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vms[i].state == VM_RUNNING && vms[i].waiting != VM_WAIT_HLT)
+			return false;
+	return true;
+}
+
+/* Nothing to run before TSC `until` (VDEV_NO_EVENT: until an input or
+ * timeout): halt the host CPU, at most one slice, so guest timeouts and
+ * console input are still looked at. */
+static void sched_sleep(u64 until)
+{
+	u64 now = rdtsc(), limit = now + us_to_tsc(sched_slice_us);
+	if (until <= now)
+		return;
+	slice_deadline = MIN(until, limit);
+	slice_over = false;
+	sched_arm(slice_deadline);
+	while (!sched_slice_expired()) {
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		focus_poll();
+	}
+	sched_slice_stop();
+}
+
+/* A halted guest wakes when an interrupt is due for it. */
+static void sched_wake_halted(struct vm *vm)
+{
+	if (vm->waiting == VM_WAIT_HLT && emu_can_wake(&vm->vcpu))
+		vm->waiting = VM_WAIT_NONE;
+}
+
+/* Every running guest waits (for swap I/O, frames or an interrupt): drive the disks
  * until one can run. With no I/O left in flight nothing could wake a
  * frame waiter, so they retry (and fail if still nothing can be freed). */
 static void sched_idle(struct vm *vms, size_t n)
 {
+	u64 wake = VDEV_NO_EVENT;
 	blk_poll();
 	if (blk_busy())
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (vms[i].waiting == VM_WAIT_FRAMES)
 			vms[i].waiting = VM_WAIT_NONE;
+		if (vms[i].state == VM_RUNNING && vms[i].waiting == VM_WAIT_HLT)
+			wake = MIN(wake, vplat_next_event(&vms[i]));
+	}
+	if (wake != VDEV_NO_EVENT || sched_all_halted(vms, n))
+		sched_sleep(wake);
 }
 
 void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 {
 	size_t running, runnable;
 	do {
+		focus_poll();
 		running = runnable = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct vm *vm = &vms[i];
 			if (vm->state != VM_RUNNING)
 				continue;
 			sched_check_timeout(vm, rdtsc());
+			sched_wake_halted(vm);
 			if (vm->state == VM_RUNNING && vm->waiting == VM_WAIT_NONE) {
 				runnable++;
 				sched_give_slice(vm, sched_other_waits_for_io(vms, n, vm));

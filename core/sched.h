@@ -24,11 +24,20 @@ bool sched_slice_expired(void);
 
 /* After an exit caused by a host interrupt: open a one-instruction window
  * with interrupts enabled so the host handler runs, then close it. The
- * vendor calls this with GIF set (SVM) and returns EXIT_YIELD when
- * sched_slice_expired(), else EXIT_RESUME. */
+ * vendor calls this with GIF set (SVM) and resumes: the run loop ends
+ * the slice when sched_slice_expired(). */
 void sched_take_host_interrupts(void);
 
 struct vm;
+struct vcpu;
+
+/* TSC by which the vCPU about to be entered must exit again: the end of
+ * the slice, or earlier when one of its virtual timers is due. */
+u64 sched_exit_deadline(struct vcpu *v);
+
+/* Arm the host timer for sched_exit_deadline(v) if it is earlier than
+ * the armed one (vendors without a VMX-preemption timer). */
+void sched_arm_exit_timer(struct vcpu *v);
 
 /* Run every VM of vms[0..n) that is VM_RUNNING, round-robin, one slice at
  * a time, until none is left; kill a guest whose timeout= has passed, and

@@ -20,7 +20,11 @@ struct guest_gprs {
 /* Registers reachable through vcpu_ops get_reg/set_reg. */
 enum vreg {
 	VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4,
-	VREG_EFER, VREG_CS_BASE, VREG_CS_ATTR, VREG_SS_ATTR, VREG_NR
+	VREG_EFER, VREG_CS_BASE, VREG_CS_ATTR, VREG_SS_ATTR,
+	/* Data segment bases (read-only through get_reg): the MMIO emulator's
+	 * linear addresses. */
+	VREG_ES_BASE, VREG_SS_BASE, VREG_DS_BASE, VREG_FS_BASE, VREG_GS_BASE,
+	VREG_NR
 };
 
 /* Architectural MSRs whose guest values the vendor keeps (in the VMCS or
@@ -94,6 +98,19 @@ struct vcpu_ops {
 	 * MSRs then raise #GP and CPUID hides SYSCALL, SEP, RDTSCP and PAT. */
 	u64 (*msr_get)(struct vcpu *v, enum guest_msr m);
 	void (*msr_set)(struct vcpu *v, enum guest_msr m, u64 val);
+	/* Interrupt delivery (SDM Vol. 3C 26.7.5, 27.6; APM Vol. 2 15.20,
+	 * 15.21). Called from the vendor's run() before its entry, through
+	 * emu_before_entry(). irq_injectable: an external interrupt can be
+	 * injected at this entry (RFLAGS.IF, no STI/MOV-SS shadow, no other
+	 * event queued); nmi_injectable: likewise for an NMI (not blocked by
+	 * an NMI still being handled). request_window asks for an exit as soon
+	 * as the guest can take an interrupt (irq) or an NMI (nmi); false
+	 * cancels the request. */
+	bool (*irq_injectable)(struct vcpu *v);
+	bool (*nmi_injectable)(struct vcpu *v);
+	void (*inject_irq)(struct vcpu *v, u8 vector);
+	void (*inject_nmi)(struct vcpu *v);
+	void (*request_window)(struct vcpu *v, bool irq, bool nmi);
 };
 
 /* The ops chosen at boot from cpufeat(); NULL when neither VMX nor SVM

@@ -18,13 +18,21 @@ void vm_kill(struct vm *vm, const char *fmt, ...)
 	pr_warn("guest %s killed: %s", vm->name, vm->end_reason);
 }
 
-void vm_finish(struct vm *vm, int status)
+void vm_end(struct vm *vm, int status, const char *fmt, ...)
 {
+	va_list ap;
 	if (vm->state == VM_KILLED || vm->state == VM_DONE)
 		return;
+	va_start(ap, fmt);
+	kvsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+	va_end(ap);
 	vm->state = VM_DONE;
 	vm->exit_status = status;
-	ksnprintf(vm->end_reason, sizeof(vm->end_reason), "exit port");
+}
+
+void vm_finish(struct vm *vm, int status)
+{
+	vm_end(vm, status, "exit port");
 }
 
 void vm_diag(struct vm *vm, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include "core/types.h"
 #include "core/vcpu.h"
 #include "core/vdev/uart.h"
+#include "core/vplat.h"
 #include "mm/gmem.h"
 #include "mm/pt.h"
 #include "mm/tlbgen.h"
@@ -21,6 +22,7 @@ enum vm_wait {
 	VM_WAIT_NONE,
 	VM_WAIT_IO,       /* a swap-in of one of its pages is in flight */
 	VM_WAIT_FRAMES,   /* its fault needs a frame that writebacks will free */
+	VM_WAIT_HLT,      /* HLT: sleeps until an interrupt is due */
 };
 
 /* Vendor-neutral exit kinds counted per VM (vendor codes map onto these). */
@@ -39,6 +41,7 @@ struct vm {
 	struct vcpu vcpu;                /* one vCPU per VM for now */
 	void *arch;                      /* (c) vendor per-VM state (VPID/ASID) */
 	struct vdev_uart uart;           /* guest COM1 */
+	struct vplat plat;               /* the other PC devices (core/vplat.h) */
 
 	bool vcpu_made;                  /* vcpu_create succeeded */
 	u64 timeout_ms;                  /* (c) timeout=, 0 = none */
@@ -66,6 +69,10 @@ void vm_kill(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
 
 /* End the guest by its own request (exit port) with status. */
 void vm_finish(struct vm *vm, int status);
+
+/* End the guest by its own request of another kind (reset, power-off):
+ * state VM_DONE, status, and the formatted way it ended. */
+void vm_end(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Rate-limited guest diagnostic: prints `[name] ...` at most a few times
  * per guest, then one "further messages suppressed" line. */

@@ -84,3 +84,66 @@ void svm_event_before_entry(struct vcpu *v)
 					       v->event_has_error, v->event_error);
 	v->event_pending = false;
 }
+
+#define RFLAGS_IF_BIT BIT(9)
+
+/* Nothing else goes into EVENTINJ at this VMRUN. */
+static bool svm_event_slot_free(struct vcpu *v)
+{
+	return !v->event_pending && !(svm_vmcb(v)->ctl.event_inj & VMCB_EV_VALID);
+}
+
+/* svm_ops.irq_injectable: RFLAGS.IF set and no interrupt shadow (APM Vol. 2
+ * 15.20: an injected INTR is taken regardless, so the check is ours). */
+bool svm_irq_injectable(struct vcpu *v)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	return svm_event_slot_free(v) && (vmcb->save.rflags & RFLAGS_IF_BIT) &&
+	       !(vmcb->ctl.int_state & VMCB_INT_SHADOW);
+}
+
+/* svm_ops.nmi_injectable: SVM keeps no virtual-NMI blocking; an injected
+ * NMI masks further ones until the guest's IRET, which is intercepted. */
+bool svm_nmi_injectable(struct vcpu *v)
+{
+	return svm_event_slot_free(v) && !svm_vcpu(v)->nmi_masked &&
+	       !(svm_vmcb(v)->ctl.int_state & VMCB_INT_SHADOW);
+}
+
+void svm_inject_irq(struct vcpu *v, u8 vector)
+{
+	svm_vmcb(v)->ctl.event_inj = svm_event_encode(vector, VMCB_EV_TYPE_INTR, false, 0);
+}
+
+void svm_inject_nmi(struct vcpu *v)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	vmcb->ctl.event_inj = svm_event_encode(2, VMCB_EV_TYPE_NMI, false, 0);
+	svm_vcpu(v)->nmi_masked = true;
+	vmcb->ctl.intercept_misc1 |= VMCB_I1_IRET;
+}
+
+/* The guest's IRET ended its NMI handler (the intercept fires before the
+ * IRET completes; the next NMI is injected at the following entry at the
+ * earliest, which is good enough for a single-NMI-source platform). */
+void svm_nmi_unmask(struct vcpu *v)
+{
+	svm_vcpu(v)->nmi_masked = false;
+	svm_vmcb(v)->ctl.intercept_misc1 &= ~VMCB_I1_IRET;
+}
+
+/* A virtual interrupt request (V_IRQ, APM Vol. 2 15.21.1) with the VINTR
+ * intercept makes the guest exit as soon as it could take an interrupt:
+ * the interrupt window. V_IGN_TPR: the local APIC model applies the TPR.
+ * An NMI waits for the next exit (or the IRET intercept). */
+void svm_request_window(struct vcpu *v, bool irq, bool nmi)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	(void)nmi;
+	vmcb->ctl.vintr &= ~(VMCB_V_IRQ | VMCB_V_INTR_PRIO(0xf) | VMCB_V_IGN_TPR);
+	vmcb->ctl.intercept_misc1 &= ~VMCB_I1_VINTR;
+	if (!irq)
+		return;
+	vmcb->ctl.vintr |= VMCB_V_IRQ | VMCB_V_INTR_PRIO(0xf) | VMCB_V_IGN_TPR;
+	vmcb->ctl.intercept_misc1 |= VMCB_I1_VINTR;
+}

@@ -48,7 +48,24 @@ static enum exit_action svm_exit_intr(struct vcpu *v, struct vmcb *vmcb, const c
 {
 	(void)v, (void)vmcb, (void)name;
 	sched_take_host_interrupts();
-	return sched_slice_expired() ? EXIT_YIELD : EXIT_RESUME;
+	return EXIT_RESUME;
+}
+
+/* VINTR: the interrupt window opened; emu_before_entry() injects. */
+static enum exit_action svm_exit_vintr(struct vcpu *v, struct vmcb *vmcb, const char *name)
+{
+	(void)name;
+	svm_request_window(v, false, false);
+	(void)vmcb;
+	return EXIT_RESUME;
+}
+
+/* IRET intercepted after an injected NMI: NMIs are unmasked again. */
+static enum exit_action svm_exit_iret(struct vcpu *v, struct vmcb *vmcb, const char *name)
+{
+	(void)vmcb, (void)name;
+	svm_nmi_unmask(v);
+	return EXIT_RESUME;
 }
 
 static enum exit_action svm_exit_cpuid(struct vcpu *v, struct vmcb *vmcb, const char *name)
@@ -214,6 +231,8 @@ static const struct svm_exit_entry svm_exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_EXC(8)]   = { svm_exit_df, VMEXIT_K_EXCEPTION, "#DF" },
 	[SVM_EXIT_INTR]     = { svm_exit_intr, VMEXIT_K_INTR, "intr" },
 	[SVM_EXIT_NMI]      = { svm_exit_resume, VMEXIT_K_INTR, "nmi" },
+	[SVM_EXIT_VINTR]    = { svm_exit_vintr, VMEXIT_K_INTR, "vintr" },
+	[SVM_EXIT_IRET]     = { svm_exit_iret, VMEXIT_K_OTHER, "iret" },
 	[SVM_EXIT_CPUID]    = { svm_exit_cpuid, VMEXIT_K_CPUID, "cpuid" },
 	[SVM_EXIT_INVD]     = { svm_exit_invd, VMEXIT_K_OTHER, "invd" },
 	[SVM_EXIT_HLT]      = { svm_exit_hlt, VMEXIT_K_HLT, "hlt" },

@@ -6,7 +6,9 @@
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/fpu.h"
+#include "core/emulate.h"
 #include "core/log.h"
+#include "core/sched.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "mm/frame.h"
@@ -168,13 +170,33 @@ void svm_vmcb_as_entered(struct vcpu *v, struct vmcb *out)
  * through the VMCB (APM Vol. 2 15.5.1); TLB_CONTROL and EVENTINJ are one-shot
  * and cleared after the exit. FPU state, TSC_AUX and DR0-3 are loaded only
  * when another vCPU ran last. */
+/* Guest CR8 is V_TPR while V_INTR_MASKING is set (APM Vol. 2 15.21.4):
+ * copy the local APIC's TPR in and a changed V_TPR back out. */
+static void svm_tpr_before_entry(struct vcpu *v)
+{
+	struct vmcb *vmcb = svm_vmcb(v);
+	u8 tpr = (u8)emu_cr8_read(v);
+	vmcb->ctl.vintr = (vmcb->ctl.vintr & ~VMCB_V_TPR_MASK) | tpr;
+	svm_vcpu(v)->v_tpr = tpr;
+}
+
+static void svm_tpr_after_exit(struct vcpu *v)
+{
+	u8 tpr = (u8)(svm_vmcb(v)->ctl.vintr & 0xf);
+	if (tpr != svm_vcpu(v)->v_tpr)
+		emu_cr8_write(v, tpr);
+}
+
 static enum exit_action svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *sv = svm_vcpu(v);
 	struct vmcb *vmcb = sv->vmcb;
 
 	svm_asid_prepare(v->vm, vmcb);
+	emu_before_entry(v);
+	svm_tpr_before_entry(v);
 	svm_event_before_entry(v);
+	sched_arm_exit_timer(v);
 	fpu_enter_guest(v);
 	svm_switch_lazy_state(v);
 	vmcb->save.rax = v->gprs.rax;
@@ -185,6 +207,7 @@ static enum exit_action svm_run(struct vcpu *v)
 	vmcb->ctl.tlb_control = VMCB_TLB_NOTHING;
 	vmcb->ctl.event_inj = 0;
 	svm_event_after_exit(v);
+	svm_tpr_after_exit(v);
 	if (svm_sync_xcr0(v) == EXIT_KILL)
 		return EXIT_KILL;
 	return svm_handle_exit(v);
@@ -205,5 +228,10 @@ const struct vcpu_ops svm_ops = {
 	.dump = svm_dump,
 	.msr_get = svm_msr_get,
 	.msr_set = svm_msr_set,
+	.irq_injectable = svm_irq_injectable,
+	.nmi_injectable = svm_nmi_injectable,
+	.inject_irq = svm_inject_irq,
+	.inject_nmi = svm_inject_nmi,
+	.request_window = svm_request_window,
 };
 

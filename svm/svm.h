@@ -19,6 +19,8 @@ struct svm_vcpu {
 	 * another one (svm/msr.c). */
 	u64 dr[4];                /* DR0-3, saved when another vCPU takes over */
 	u64 tsc_aux;              /* TSC_AUX (MSR 0xC0000103), read by RDTSCP */
+	bool nmi_masked;          /* an injected NMI's handler has not IRETed yet */
+	u8 v_tpr;                 /* V_TPR as given to the last VMRUN */
 	/* The VMCB fields the VMRUN checks read, as given to the last VMRUN:
 	 * emulators overwrite the VMCB on VMEXIT_INVALID (svm.c). */
 	struct svm_entry_fields {
@@ -58,6 +60,12 @@ void svm_dump(struct vcpu *v);
 void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 void svm_event_before_entry(struct vcpu *v);
 void svm_event_after_exit(struct vcpu *v);
+bool svm_irq_injectable(struct vcpu *v);
+bool svm_nmi_injectable(struct vcpu *v);
+void svm_inject_irq(struct vcpu *v, u8 vector);
+void svm_inject_nmi(struct vcpu *v);
+void svm_request_window(struct vcpu *v, bool irq, bool nmi);
+void svm_nmi_unmask(struct vcpu *v);
 
 /* npt.c */
 int svm_vm_init(struct vm *vm) __must_check;

@@ -78,6 +78,11 @@ u64 svm_get_reg(struct vcpu *v, enum vreg r)
 	case VREG_CS_BASE: return s->cs.base;
 	case VREG_CS_ATTR: return vmcb_attr_to_ar(s->cs.attrib);
 	case VREG_SS_ATTR: return vmcb_attr_to_ar(s->ss.attrib);
+	case VREG_ES_BASE: return s->es.base;
+	case VREG_SS_BASE: return s->ss.base;
+	case VREG_DS_BASE: return s->ds.base;
+	case VREG_FS_BASE: return s->fs.base;
+	case VREG_GS_BASE: return s->gs.base;
 	case VREG_NR: break;
 	}
 	panic("svm: get_reg of unknown register %d", r);
@@ -109,7 +114,7 @@ void svm_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CS_BASE: s->cs.base = val; return;
 	case VREG_CS_ATTR: s->cs.attrib = vmcb_ar_to_attr(val); return;
 	case VREG_SS_ATTR: s->ss.attrib = vmcb_ar_to_attr(val); return;
-	case VREG_NR: break;
+	default: break;
 	}
 	panic("svm: set_reg of unknown register %d", r);
 }

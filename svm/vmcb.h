@@ -134,7 +134,9 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "the VMCB is one page");
 /* Intercept vector 3 (VMCB 0x00C), APM Vol. 2 Table B-1. */
 #define VMCB_I1_INTR      BIT(0)
 #define VMCB_I1_NMI       BIT(1)
+#define VMCB_I1_VINTR     BIT(4)
 #define VMCB_I1_CPUID     BIT(18)
+#define VMCB_I1_IRET      BIT(20)
 #define VMCB_I1_INVD      BIT(22)
 #define VMCB_I1_HLT       BIT(24)
 #define VMCB_I1_INVLPGA   BIT(26)
@@ -169,6 +171,10 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "the VMCB is one page");
 
 #define VMCB_EXC_DF        BIT(8)      /* 0x008: intercept #DF */
 #define VMCB_VINTR_MASKING BIT(24)     /* 0x060: host IF masks physical INTR */
+#define VMCB_V_TPR_MASK    0xffull     /* 0x060: V_TPR bits 3:0 (CR8) */
+#define VMCB_V_IRQ         BIT(8)      /* 0x060: a virtual interrupt is pending */
+#define VMCB_V_INTR_PRIO(p) ((u64)(p) << 16)
+#define VMCB_V_IGN_TPR     BIT(20)
 #define VMCB_INT_SHADOW    BIT(0)      /* 0x068 */
 #define VMCB_NP_ENABLE     BIT(0)      /* 0x090 */
 
@@ -192,6 +198,8 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "the VMCB is one page");
 #define SVM_EXIT_EXC(v)    (0x040 + (v))   /* exception vector v intercepted */
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
+#define SVM_EXIT_VINTR     0x064
+#define SVM_EXIT_IRET      0x074
 #define SVM_EXIT_CPUID     0x072
 #define SVM_EXIT_INVD      0x076
 #define SVM_EXIT_HLT       0x078

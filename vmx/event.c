@@ -80,3 +80,53 @@ void vmx_event_after_exit(struct vcpu *v)
 	v->event_insn_len = is_software_event(v->event_type) ?
 			    (u32)vmcs_read(VMCS_EXIT_INSN_LEN) : 0;
 }
+
+/* vmx_ops.irq_injectable: RFLAGS.IF set, no STI or MOV-SS blocking (SDM
+ * Vol. 3C 27.3.1.5: injecting an external interrupt with either set fails
+ * the entry), and nothing else to deliver at this entry. */
+bool vmx_irq_injectable(struct vcpu *v)
+{
+	u64 blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	return !vmx_vcpu(v)->inject && !v->event_pending &&
+	       (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* vmx_ops.nmi_injectable: no MOV-SS or STI shadow (27.3.1.5), and with
+ * virtual NMIs not blocked by an NMI the guest has not IRETed from yet. */
+bool vmx_nmi_injectable(struct vcpu *v)
+{
+	u64 blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	u64 mask = INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS |
+		   ((vmx_ctl.pin & PIN_VIRTUAL_NMIS) ? INTERRUPTIBILITY_NMI : 0);
+	return !vmx_vcpu(v)->inject && !v->event_pending && !(blocking & mask);
+}
+
+static void vmx_queue_event(struct vcpu *v, u8 vector, u32 type)
+{
+	struct vmx_vcpu *x = vmx_vcpu(v);
+	x->inject = true;
+	x->inject_info = vector | (type << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
+	x->inject_error = 0;
+}
+
+void vmx_inject_irq(struct vcpu *v, u8 vector)
+{
+	vmx_queue_event(v, vector, INTR_TYPE_EXT_INTR);
+}
+
+void vmx_inject_nmi(struct vcpu *v)
+{
+	vmx_queue_event(v, 2, INTR_TYPE_NMI);
+}
+
+/* Interrupt-window exiting (26.7.5) and NMI-window exiting (26.7.6) in the
+ * primary processor-based controls; the NMI window only exists with
+ * virtual NMIs, else a pending NMI waits for the next exit. */
+void vmx_request_window(struct vcpu *v, bool irq, bool nmi)
+{
+	u32 proc = vmx_ctl.proc | (irq ? PROC_INTR_WINDOW : 0) |
+		   (nmi && vmx_ctl.nmi_window ? PROC_NMI_WINDOW : 0);
+	(void)v;
+	vmcs_write(VMCS_PROC_CTLS, proc);
+}

@@ -49,14 +49,23 @@ static enum exit_action exit_ext_intr(struct vcpu *v, u32 reason)
 {
 	(void)v, (void)reason;
 	sched_take_host_interrupts();
-	return sched_slice_expired() ? EXIT_YIELD : EXIT_RESUME;
+	return EXIT_RESUME;
 }
 
-/* VMX-preemption timer (SDM Vol. 3C 26.5.1): the slice is over. */
+/* VMX-preemption timer (SDM Vol. 3C 26.5.1): the slice is over, or a
+ * virtual timer of the guest is due (the run loop tells which). */
 static enum exit_action exit_preempt_timer(struct vcpu *v, u32 reason)
 {
 	(void)v, (void)reason;
-	return EXIT_YIELD;
+	return EXIT_RESUME;
+}
+
+/* Interrupt window / NMI window (26.7.5, 26.7.6): the guest can take the
+ * pending event now; emu_before_entry() injects it. */
+static enum exit_action exit_window(struct vcpu *v, u32 reason)
+{
+	(void)v, (void)reason;
+	return EXIT_RESUME;
 }
 
 static enum exit_action exit_triple_fault(struct vcpu *v, u32 reason)
@@ -196,6 +205,8 @@ static const struct vmx_exit vmx_exits[VMX_EXIT_NR] = {
 	[VMX_EXIT_EXT_INTR] = { exit_ext_intr, VMEXIT_K_INTR, "external interrupt" },
 	[VMX_EXIT_TRIPLE_FAULT] = { exit_triple_fault, VMEXIT_K_OTHER, "triple fault" },
 	[VMX_EXIT_INIT] = { NULL, VMEXIT_K_OTHER, "INIT signal" },
+	[VMX_EXIT_INTR_WINDOW] = { exit_window, VMEXIT_K_INTR, "interrupt window" },
+	[VMX_EXIT_NMI_WINDOW] = { exit_window, VMEXIT_K_INTR, "NMI window" },
 	[VMX_EXIT_SIPI] = { NULL, VMEXIT_K_OTHER, "SIPI" },
 	[VMX_EXIT_TASK_SWITCH] = { NULL, VMEXIT_K_OTHER, "task switch" },
 	[VMX_EXIT_CPUID] = { exit_cpuid, VMEXIT_K_CPUID, "CPUID" },
@@ -283,17 +294,17 @@ static enum exit_action vmx_entry_insn_failed(struct vcpu *v, int rc)
 	return vmx_entry_kill(v, vmx_insn_error_name(err));
 }
 
-/* A new slice (first entry, after a yield, or after another vCPU ran)
- * starts the VMX-preemption timer at the slice length; within a slice it
- * counts on across exits ("save VMX-preemption timer value"). The timer
- * ticks every 2^IA32_VMX_MISC[4:0] TSC cycles (SDM Vol. 3C 26.5.1). */
-static void vmx_preempt_before_entry(struct vmx_vcpu *x, bool switched)
+/* The VMX-preemption timer ends the entry when the slice is over or the
+ * guest's next virtual timer event is due (sched_exit_deadline), whichever
+ * comes first; it ticks every 2^IA32_VMX_MISC[4:0] TSC cycles (SDM Vol. 3C
+ * 26.5.1). */
+static void vmx_preempt_before_entry(struct vcpu *v)
 {
-	if (!vmx_ctl.preempt || !(x->slice_new || switched))
+	if (!vmx_ctl.preempt)
 		return;
-	u64 ticks = us_to_tsc(sched_slice_us) >> cpufeat()->vmx.preemption_timer_rate;
-	vmcs_write(VMCS_GUEST_PREEMPT_TIMER, MAX(MIN(ticks, 0xffffffffull), 1));
-	x->slice_new = false;
+	u64 now = rdtsc(), deadline = sched_exit_deadline(v);
+	u64 ticks = deadline > now ? (deadline - now) >> cpufeat()->vmx.preemption_timer_rate : 0;
+	vmcs_write(VMCS_GUEST_PREEMPT_TIMER, MIN(ticks, 0xffffffffull));
 }
 
 /* vmx_ops.run: enter the guest once and handle its exit. */
@@ -301,8 +312,10 @@ enum exit_action vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	vmx_vmcs_load(v);
+	emu_before_entry(v);
 	vmx_event_before_entry(v);
-	vmx_preempt_before_entry(x, vmx_switch_before_entry(v));
+	vmx_switch_before_entry(v);
+	vmx_preempt_before_entry(v);
 	fpu_enter_guest(v);
 	int rc = vmx_enter(&v->gprs, &x->cr2, x->launched);
 	if (rc)
@@ -317,7 +330,5 @@ enum exit_action vmx_run(struct vcpu *v)
 	 * that did not exit): the exit saved EFER (28.3.1); keep the entry
 	 * control equal to LMA for the next entry (27.3.1.1). */
 	vmx_sync_ia32e(vmcs_read(VMCS_GUEST_EFER));
-	enum exit_action act = vmx_handle_exit(v, EXIT_REASON_BASIC(reason));
-	x->slice_new = act == EXIT_YIELD;
-	return act;
+	return vmx_handle_exit(v, EXIT_REASON_BASIC(reason));
 }

@@ -113,9 +113,10 @@ static enum exit_action mov_to_cr(struct vcpu *v, unsigned cr, u64 val)
 	case 0: ok = mov_to_cr0(v, val); break;
 	case 3: vmx_set_reg(v, VREG_CR3, in_64bit_code() ? val : (u32)val); break;
 	case 4: ok = mov_to_cr4(v, val); break;
-	case 8:                             /* no virtual APIC yet: TPR kept only */
+	case 8:                             /* the virtual local APIC's TPR */
 		ok = val <= 0xf;
-		vmx_vcpu(v)->tpr = ok ? (u8)val : vmx_vcpu(v)->tpr;
+		if (ok)
+			emu_cr8_write(v, val);
 		break;
 	default: return emu_unhandled_exit(v, "VMX", VMX_EXIT_CR_ACCESS, "MOV to CR");
 	}
@@ -139,7 +140,7 @@ enum exit_action vmx_exit_cr_access(struct vcpu *v, u32 reason)
 	if (type == 0)
 		return mov_to_cr(v, cr, gpr_get(v, reg));
 	if (type == 1 && (cr == 3 || cr == 8)) {
-		gpr_set(v, reg, cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : vmx_vcpu(v)->tpr);
+		gpr_set(v, reg, cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : emu_cr8_read(v));
 		vmx_skip_insn(v);
 		return EXIT_RESUME;
 	}

@@ -93,7 +93,6 @@ void vmx_switch_init(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu(v);
 	x->dr6 = DR6_INIT;
-	x->slice_new = true;
 }
 
 bool vmx_switch_before_entry(struct vcpu *v)

@@ -261,6 +261,11 @@ u64 vmx_get_reg(struct vcpu *v, enum vreg r)
 	case VREG_CS_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_CS));
 	case VREG_CS_ATTR: return vmcs_read(VMCS_SEG_AR(SEG_CS));
 	case VREG_SS_ATTR: return vmcs_read(VMCS_SEG_AR(SEG_SS));
+	case VREG_ES_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_ES));
+	case VREG_SS_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_SS));
+	case VREG_DS_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_DS));
+	case VREG_FS_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_FS));
+	case VREG_GS_BASE: return vmcs_read(VMCS_SEG_BASE(SEG_GS));
 	case VREG_NR: break;
 	}
 	panic("vmx: get_reg of unknown register %d", r);
@@ -294,7 +299,7 @@ void vmx_set_reg(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CS_BASE: vmcs_write(VMCS_SEG_BASE(SEG_CS), val); return;
 	case VREG_CS_ATTR: vmcs_write(VMCS_SEG_AR(SEG_CS), val); return;
 	case VREG_SS_ATTR: vmcs_write(VMCS_SEG_AR(SEG_SS), val); return;
-	case VREG_NR: break;
+	default: break;
 	}
 	panic("vmx: set_reg of unknown register %d", r);
 }

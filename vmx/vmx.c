@@ -109,13 +109,27 @@ static void vmx_preempt_init(void)
  * The guest PAT lives in the VMCS (load/save PAT, offered by every CPU
  * with EPT); "enable RDTSCP" is taken where offered, since without it
  * RDTSCP is #UD in the guest (25.6.2) while CPUID may show it. */
+/* Interrupt-window exiting (SDM Vol. 3C 26.7.5) is needed to deliver
+ * virtual interrupts; NMI-window exiting only with virtual NMIs (pin bit
+ * 5), without which NMIs are injected whenever no shadow blocks them. */
+static int vmx_window_init(bool t)
+{
+	u32 may1 = (u32)(rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			       MSR_IA32_VMX_PROCBASED_CTLS) >> 32);
+	vmx_ctl.nmi_window = (vmx_ctl.pin & PIN_VIRTUAL_NMIS) && (may1 & PROC_NMI_WINDOW);
+	if (may1 & PROC_INTR_WINDOW)
+		return 0;
+	pr_err("VMX: interrupt-window exiting not offered");
+	return E_NOTSUP;
+}
+
 static int vmx_controls_init(const struct vmx_caps *c)
 {
 	bool t = c->true_ctls;   /* IA32_VMX_BASIC[55] (A.1) */
 	int rc = 0;
 	rc |= vmx_control("pin-based", t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-			  MSR_IA32_VMX_PINBASED_CTLS, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, 0,
-			  &vmx_ctl.pin);
+			  MSR_IA32_VMX_PINBASED_CTLS, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT,
+			  PIN_VIRTUAL_NMIS, &vmx_ctl.pin);
 	rc |= vmx_control("processor-based", t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			  MSR_IA32_VMX_PROCBASED_CTLS, PROC_HLT_EXIT | PROC_UNCOND_IO_EXIT |
 			  PROC_USE_MSR_BITMAP | PROC_SECONDARY | PROC_CR8_LOAD_EXIT |
@@ -130,6 +144,8 @@ static int vmx_controls_init(const struct vmx_caps *c)
 			  MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
 			  0, &vmx_ctl.entry);
 	if (rc)
+		return E_NOTSUP;
+	if (vmx_window_init(t))
 		return E_NOTSUP;
 	/* The guest starts in 32-bit mode; vmx_sync_ia32e() sets it later. */
 	vmx_ctl.entry &= ~ENTRY_IA32E_GUEST;
@@ -229,4 +245,9 @@ const struct vcpu_ops vmx_ops = {
 	.dump = vmx_dump,
 	.msr_get = vmx_msr_get,
 	.msr_set = vmx_msr_set,
+	.irq_injectable = vmx_irq_injectable,
+	.nmi_injectable = vmx_nmi_injectable,
+	.inject_irq = vmx_inject_irq,
+	.inject_nmi = vmx_inject_nmi,
+	.request_window = vmx_request_window,
 };

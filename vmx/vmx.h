@@ -19,6 +19,7 @@ struct vmx_controls {
 	hpa_t msr_bitmap;         /* 4 KiB of ones: every MSR access exits */
 	bool tsc_aux;             /* the host has RDTSCP, hence IA32_TSC_AUX */
 	bool preempt;             /* VMX-preemption timer in use (pin bit 6) */
+	bool nmi_window;          /* virtual NMIs and NMI-window exiting offered */
 };
 
 /* Per-VM VMX state (vm->arch). */
@@ -32,7 +33,6 @@ struct vmx_vcpu {
 	hpa_t vmcs;               /* (c) VMCS region */
 	bool launched;            /* VMLAUNCH done: next entry is VMRESUME */
 	u64 cr2;                  /* guest CR2: VMX does not switch it */
-	u8 tpr;                   /* guest CR8 (no virtual APIC yet) */
 	bool inject;              /* inject_exception queued an event */
 	u32 inject_info;          /* its VM-entry interruption information */
 	u32 inject_error;
@@ -40,7 +40,6 @@ struct vmx_vcpu {
 	 * that ran last (vcpu_switch.c); valid here otherwise. */
 	u64 dr[4], dr6;
 	u64 msr[GMSR_NR];         /* STAR LSTAR CSTAR SFMASK KERNEL_GS_BASE TSC_AUX */
-	bool slice_new;           /* next entry starts a slice: reload the preemption timer */
 };
 
 extern struct vmx_controls vmx_ctl;
@@ -73,6 +72,11 @@ void vmx_flush_tdp(struct vm *vm);
 
 /* event.c */
 void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
+bool vmx_irq_injectable(struct vcpu *v);
+bool vmx_nmi_injectable(struct vcpu *v);
+void vmx_inject_irq(struct vcpu *v, u8 vector);
+void vmx_inject_nmi(struct vcpu *v);
+void vmx_request_window(struct vcpu *v, bool irq, bool nmi);
 void vmx_event_before_entry(struct vcpu *v);
 void vmx_event_after_exit(struct vcpu *v);
 

@@ -22,6 +22,9 @@
 #             or ahci (QEMU -M q35's AHCI ports 0, 1, 3, 4, 5; not on Bochs)
 #   -t EVENT  enable a QEMU trace event (repeatable; `qemu-system-x86_64 -trace
 #             help` lists them), logged into the -l file (QEMU only)
+#   -i PORT   with -s: the serial console is a TCP server on 127.0.0.1:PORT
+#             instead of a file (the emulator waits for the client, which
+#             writes what it reads into the -s file and can type input)
 #   -S FILE   QEMU with -s: a std VGA display and a monitor socket in WORKDIR;
 #             once a SUMMARY line reaches the serial file, save a screendump
 #             (PPM) into FILE and quit QEMU (run the hypervisor with `stay`)
@@ -31,12 +34,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 serial='' emulog='' workdir='' accel=tcg bochs_cpu='' disks=() traces=() screendump=''
+serial_port=''
 
-usage() { sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-while getopts "s:l:w:a:c:d:t:S:h" opt; do
+while getopts "s:l:w:a:c:d:t:S:i:h" opt; do
 	case $opt in
 	s) serial=$OPTARG ;;
+	i) serial_port=$OPTARG ;;
 	l) emulog=$OPTARG ;;
 	w) workdir=$OPTARG ;;
 	a) accel=$OPTARG ;;
@@ -123,6 +128,8 @@ run_qemu() {
 		rm -f "$workdir/monitor.sock" "$screendump"
 		args+=(-serial "file:$serial" -vga std
 			-monitor "unix:$workdir/monitor.sock,server,nowait")
+	elif [ -n "$serial_port" ]; then
+		args+=(-serial "tcp:127.0.0.1:$serial_port,server=on,wait=on" -monitor none)
 	elif [ -n "$serial" ]; then
 		args+=(-serial "file:$serial" -monitor none)
 	else
@@ -207,7 +214,9 @@ run_bochs() {
 	local model=$1 cfg="$workdir/bochsrc.txt" rc="$workdir/bochs.rc" com1
 	model=${bochs_cpu:-$model}
 	[ ${#traces[@]} -eq 0 ] || { echo "boot.sh: -t (QEMU trace events) is QEMU only" >&2; exit 2; }
-	if [ -n "$serial" ]; then
+	if [ -n "$serial_port" ]; then
+		com1="mode=socket-server, dev=127.0.0.1:$serial_port"
+	elif [ -n "$serial" ]; then
 		com1="mode=file, dev=$serial"
 	elif [ "${BOCHS_TERM:-0}" = 1 ]; then
 		# Keyboard input reaches the UART, but Bochs puts the terminal in

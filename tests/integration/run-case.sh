@@ -31,7 +31,7 @@ parse_case() {
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
 	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar= c_gfx= c_screen=
-	c_qemuflags=
+	c_qemuflags= c_input=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -58,6 +58,7 @@ parse_case() {
 		trace) c_trace+=("$val") ;;
 		value) c_value+=("$val") ;;
 		emusum) c_emusum+=("$val") ;;
+		input) c_input+=("$val") ;;
 		check) c_check+=("$val") ;;
 		gfx) c_gfx=$val ;;
 		screendump) c_screen=$val ;;
@@ -402,6 +403,38 @@ last_lines() {
 		sed 's/$/ | /' | tr -d '\n' | sed 's/ | $//'
 }
 
+# The serial console of a case with `input: REGEX => TEXT` lines: connect to
+# the emulator's TCP serial port $1, copy what arrives into file $2 and, for
+# each input line in turn, once REGEX matches a line of the output, type
+# TEXT (printf %b escapes: \n, \x01 for Ctrl-A). Returns when emulator pid
+# $3 has ended.
+serial_console() {
+	local port=$1 log=$2 emu=$3 i re text cat_pid
+	for i in $(seq 200); do
+		exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
+		kill -0 "$emu" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	cat <&3 >>"$log" &
+	cat_pid=$!
+	for i in "${c_input[@]}"; do
+		re=${i%% => *}
+		text=${i#* => }
+		while kill -0 "$emu" 2>/dev/null && ! tr -d '\r' <"$log" | grep -qE -- "$re"; do
+			sleep 0.1
+		done
+		kill -0 "$emu" 2>/dev/null || break
+		printf '%b' "$text" >&3 2>/dev/null || break
+	done
+	while kill -0 "$emu" 2>/dev/null; do
+		sleep 0.1
+	done
+	sleep 0.2
+	kill "$cat_pid" 2>/dev/null
+	wait "$cat_pid" 2>/dev/null
+	exec 3>&-
+}
+
 run_pair() {
 	local name=$1 plat=$2 file="$casedir/$1.case"
 	local id="$name@$plat" out="$BUILD/integration/$name-$plat"
@@ -439,10 +472,18 @@ run_pair() {
 		done
 		local screen_args=()
 		[ -n "$c_screen" ] && screen_args=(-S "$out/screen.ppm")
+		local port_args=() port=
+		if [ ${#c_input[@]} -gt 0 ]; then
+			port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+			port_args=(-i "$port")
+		fi
 		QEMU_FLAGS="${QEMU_FLAGS:-}$c_qemuflags" \
 			timeout -k 5 "$limit" "$here/boot.sh" -s "$out/serial.log" -l "$out/emulator.log" "${screen_args[@]}" \
-			-w "$out" "${disk_args[@]}" "${trace_args[@]}" "$plat" "$image" "${c_words[@]}" \
-			>"$out/emulator.out" 2>&1 </dev/null
+			"${port_args[@]}" -w "$out" "${disk_args[@]}" "${trace_args[@]}" "$plat" "$image" "${c_words[@]}" \
+			>"$out/emulator.out" 2>&1 </dev/null &
+		local emu=$!
+		[ -n "$port" ] && serial_console "$port" "$out/serial.log" "$emu"
+		wait "$emu"
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
 		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

@@ -40,8 +40,9 @@ static void test_unhandled_features_hidden(void **state)
 	struct cpuid_out e1 = cpuid_guest(host_all, &bare, 0x80000001u, 0);
 	assert_false(l1.ecx & BIT(26));    /* XSAVE: XSETBV not emulated yet */
 	assert_false(l1.ecx & BIT(28));    /* AVX */
-	assert_false(l1.ecx & BIT(21));    /* x2APIC */
-	assert_false(l1.edx & BIT(9));     /* APIC */
+	assert_true(l1.ecx & BIT(21));     /* x2APIC: the virtual local APIC has it */
+	assert_true(l1.ecx & BIT(24));     /* TSC-deadline timer: likewise */
+	assert_true(l1.edx & BIT(9));      /* APIC */
 	assert_false(l1.edx & BIT(12));    /* MTRR */
 	assert_false(e1.edx & BIT(11));    /* SYSCALL: STAR/LSTAR not switched yet */
 	assert_false(e1.edx & BIT(27));    /* RDTSCP */
@@ -59,7 +60,22 @@ static void test_hypervisor_leaf(void **state)
 	memcpy(sig + 4, &r.ecx, 4);
 	memcpy(sig + 8, &r.edx, 4);
 	assert_string_equal(sig, "pagevisor");
-	assert_int_equal(r.eax, 0x40000001u);
+	assert_int_equal(r.eax, 0x40000010u);
+}
+
+/* Leaf 0x40000010 gives the TSC and APIC timer frequencies from the
+ * context; the leaves between it and 0x40000000 are empty. */
+static void test_timing_leaf(void **state)
+{
+	(void)state;
+	struct cpuid_ctx ctx = bare;
+	ctx.tsc_khz = 2500000;
+	ctx.apic_khz = 100000;
+	struct cpuid_out r = cpuid_guest(host_all, &ctx, 0x40000010u, 0);
+	assert_int_equal(r.eax, 2500000);
+	assert_int_equal(r.ebx, 100000);
+	r = cpuid_guest(host_all, &ctx, 0x40000005u, 0);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
 static void test_max_leaves_clamped(void **state)
@@ -115,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_vmx_svm_hidden),
 		cmocka_unit_test(test_unhandled_features_hidden),
 		cmocka_unit_test(test_hypervisor_leaf),
+		cmocka_unit_test(test_timing_leaf),
 		cmocka_unit_test(test_max_leaves_clamped),
 		cmocka_unit_test(test_backed_features_offered),
 		cmocka_unit_test(test_xsave_leaf),
