@@ -138,6 +138,27 @@ static void check_ipi(const char *how, u8 vector, void (*send)(u8 vector))
 	rt_irq_handler(vector, NULL);
 }
 
+/* Send an NMI to ourselves and give it time to arrive (it ends rt_try
+ * through the NMI vector, with an IRET to the recovery point). */
+static void send_nmi_self(void *arg)
+{
+	(void)arg;
+	rt_lapic_icr(LAPIC_ICR_SELF | LAPIC_ICR_NMI, 0);
+	for (volatile u32 i = 0; i < 1000000; i++)
+		;
+}
+
+/* NMI through the ICR, twice: the second only arrives if the IRET that
+ * ended the first handler unmasked NMIs again. */
+static void check_nmi(void)
+{
+	int first = rt_try(send_nmi_self, NULL);
+	int second = rt_try(send_nmi_self, NULL);
+	rt_report(first == 2 && second == 2,
+		  "self-nmi through the icr arrives at vector 2, and again after iret (%d, %d)",
+		  first, second);
+}
+
 static void send_icr_self(u8 vector)
 {
 	rt_lapic_icr(LAPIC_ICR_SELF | vector, 0);
@@ -373,6 +394,7 @@ int main(const char *cmdline)
 	check_xapic_regs();
 	check_init_sipi();
 	check_ipi("xapic icr", VEC_SELF_IPI, send_icr_self);
+	check_nmi();
 	check_pic_masks();
 	check_absent();
 	check_rtc();

@@ -36,6 +36,7 @@ enum {
 #define LAPIC_ICR_BUSY          (1U << 12)
 #define LAPIC_ICR_SELF          (1U << 18)   /* destination shorthand: self */
 #define LAPIC_ICR_ALL_BUT_SELF  (3U << 18)
+#define LAPIC_ICR_NMI           (4U << 8)
 #define LAPIC_ICR_INIT          (5U << 8)
 #define LAPIC_ICR_SIPI          (6U << 8)
 #define LAPIC_ICR_ASSERT        (1U << 14)

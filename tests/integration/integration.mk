@@ -94,6 +94,10 @@ test:
 		echo "not ok - build: $(HV_ELF) or a guest image failed to build" > $(BUILD)/results/build.tap
 	@$(MAKE) --no-print-directory unit || \
 		echo "not ok - unit: make unit failed (unit tests did not build?)" > $(BUILD)/results/unit-make.tap
+	@if $(MAKE) --no-print-directory fuzz-replay > $(BUILD)/results/fuzz-replay.log 2>&1; then \
+		sed 's/^fuzz-replay \(.*\)/ok - fuzz-replay \1/;t;d' $(BUILD)/results/fuzz-replay.log > $(BUILD)/results/fuzz.tap; \
+	else echo "not ok - fuzz-replay failed (see $(BUILD)/results/fuzz-replay.log)" > $(BUILD)/results/fuzz.tap; fi
+	@cat $(BUILD)/results/fuzz.tap
 	@$(MAKE) --no-print-directory integration-run || true
 	@echo "make test: $$(( $$(date +%s) - $$(cat $(BUILD)/results/.start) ))s"
 	@BUILD='$(BUILD)' tests/summary.sh $(BUILD)/results
