@@ -47,3 +47,4 @@ include tools/tools.mk
 
 clean:
 	rm -rf $(BUILD)
+-include tests/linux/linux.mk

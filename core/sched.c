@@ -18,6 +18,7 @@ u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
 u64 sched_ticks;
 static volatile bool slice_over;
 static u64 slice_deadline;     /* TSC at which the current slice ends */
+static bool slice_active;      /* a slice was started and not stopped */
 static u64 timer_armed;        /* TSC the host timer is armed for, ~0 if not */
 
 /* Tolerance for the timer's microsecond granularity. */
@@ -54,6 +55,7 @@ void sched_slice_start(void)
 {
 	slice_over = false;
 	slice_deadline = rdtsc() + us_to_tsc(sched_slice_us);
+	slice_active = true;
 	sched_arm(slice_deadline);
 }
 
@@ -62,6 +64,7 @@ void sched_slice_stop(void)
 	lapic_timer_stop();
 	timer_armed = ~0ull;
 	slice_over = false;
+	slice_active = false;
 }
 
 bool sched_slice_expired(void)
@@ -76,12 +79,15 @@ bool sched_slice_expired(void)
 
 u64 sched_exit_deadline(struct vcpu *v)
 {
-	u64 soonest = rdtsc() + us_to_tsc(SCHED_MIN_RUN_US);
-	return MIN(slice_deadline, MAX(vplat_next_event(v->vm), soonest));
+	u64 now = rdtsc(), soonest = now + us_to_tsc(SCHED_MIN_RUN_US);
+	u64 end = slice_active ? slice_deadline : now + us_to_tsc(sched_slice_us);
+	return MIN(end, MAX(vplat_next_event(v->vm), soonest));
 }
 
 void sched_arm_exit_timer(struct vcpu *v)
 {
+	if (!slice_active)
+		return;      /* entries outside the run loop (self-tests) */
 	u64 d = sched_exit_deadline(v);
 	if (d < timer_armed)
 		sched_arm(d);
@@ -212,17 +218,26 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 }
 
 /* The slice timer really ends a slice: arm it, let interrupts in, and
- * wait (bounded by ten slices of TSC) for the tick. */
+ * wait (bounded by ten slices of TSC) for the tick; it must come once, no
+ * earlier than the slice's end, and mark the slice over. */
 static bool test_slice_timer(void)
 {
 	u64 limit = rdtsc() + 10 * us_to_tsc(sched_slice_us);
+	bool over;
+
+	sched_slice_stop();
+	sched_take_host_interrupts();   /* a tick left pending by an earlier test */
 	u64 ticks = sched_ticks;
 
 	sched_slice_start();
-	while (!sched_slice_expired() && rdtsc() < limit)
+	u64 end = slice_deadline;
+	while (sched_ticks == ticks && rdtsc() < limit)
 		sched_take_host_interrupts();
+	over = slice_over;
 	sched_slice_stop();
 	ST_CHECK(sched_ticks == ticks + 1);
+	ST_CHECK(over);
+	ST_CHECK(rdtsc() + us_to_tsc(SCHED_EARLY_US) >= end);
 	return true;
 }
 SELFTEST("sched-slice-timer", test_slice_timer);

@@ -32,11 +32,13 @@ struct vm;
 struct vcpu;
 
 /* TSC by which the vCPU about to be entered must exit again: the end of
- * the slice, or earlier when one of its virtual timers is due. */
+ * the slice (one slice from now outside a slice), or earlier when one of
+ * its virtual timers is due, but never sooner than 10 us from now. */
 u64 sched_exit_deadline(struct vcpu *v);
 
 /* Arm the host timer for sched_exit_deadline(v) if it is earlier than
- * the armed one (vendors without a VMX-preemption timer). */
+ * the armed one (vendors without a VMX-preemption timer); nothing outside
+ * a slice. */
 void sched_arm_exit_timer(struct vcpu *v);
 
 /* Run every VM of vms[0..n) that is VM_RUNNING, round-robin, one slice at

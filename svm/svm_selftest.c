@@ -99,7 +99,7 @@ static bool st_vm_init(struct vm *vm, const u8 *code, size_t len,
 		ksnprintf(vm->name, sizeof(vm->name), "svm-selftest");
 	vm->mem_size = ST_RAM;
 	vm->vcpu.vm = vm;
-	vdev_uart_init(&vm->uart, vm->name, NULL);
+	vplat_init(vm);
 	if (svm_ops.vm_init(vm) < 0)
 		return false;
 	if (gmem_init_pc(&vm->mem, &vm->tdp, vm->id, ST_RAM) < 0 ||
