@@ -48,3 +48,4 @@ include tools/tools.mk
 clean:
 	rm -rf $(BUILD)
 -include tests/linux/linux.mk
+-include tests/bench/bench.mk

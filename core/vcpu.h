@@ -47,10 +47,12 @@ enum exit_action {
 	EXIT_DONE,     /* the guest ended itself (exit port): vm->end_* says how */
 };
 
-/* Where a Multiboot guest starts (Multiboot spec 3.2 machine state):
- * 32-bit protected mode, paging off, flat 4 GiB CS/DS/ES/FS/GS/SS. */
+/* Where a guest starts: 32-bit protected mode, paging off, flat 4 GiB
+ * CS/DS/ES/FS/GS/SS (the Multiboot spec 3.2 machine state, which is also
+ * the Linux 32-bit boot protocol's), at eip with these registers (EAX/EBX
+ * for Multiboot, ESI = the zero page for Linux); the others are zero. */
 struct vcpu_boot_state {
-	u32 eip, eax, ebx;
+	u32 eip, eax, ebx, esi;
 };
 
 struct vcpu {

@@ -30,6 +30,7 @@ int svm_vcpu_create(struct vcpu *v, const struct vcpu_boot_state *boot)
 	memset(&v->gprs, 0, sizeof(v->gprs));
 	v->gprs.rax = boot->eax;
 	v->gprs.rbx = boot->ebx;
+	v->gprs.rsi = boot->esi;
 	v->event_pending = false;
 	v->arch = sv;
 	return 0;

@@ -218,7 +218,7 @@ int vmx_vcpu_create(struct vcpu *v, const struct vcpu_boot_state *boot)
 	vmcs_setup_controls(v->vm);
 	vmcs_setup_host();
 	vmcs_setup_guest(boot);
-	v->gprs = (struct guest_gprs){ .rax = boot->eax, .rbx = boot->ebx };
+	v->gprs = (struct guest_gprs){ .rax = boot->eax, .rbx = boot->ebx, .rsi = boot->esi };
 	v->event_pending = false;
 	vmx_switch_init(v);
 	return 0;
