@@ -51,7 +51,7 @@ static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_i
 	rc = mbloader_build_info(&vm->mem, label, &img, c->cmdline, mods, c->nattached, &info);
 	if (rc < 0)
 		return rc;
-	*boot = (struct vcpu_boot_state){ img.entry, MB_BOOT_MAGIC, info };
+	*boot = (struct vcpu_boot_state){ .eip = img.entry, .eax = MB_BOOT_MAGIC, .ebx = info };
 	return 0;
 }
 
