@@ -107,8 +107,8 @@ void pager_init(u64 hv_mem)
 	pager.cap = avail > reserve ? avail - reserve : 0;
 	if (hv_mem)
 		pager.cap = MIN(pager.cap, hv_mem / PAGE_SIZE);
-	pager.low = MAX(8, pager.cap / 64);
-	pager.high = MIN(pager.cap, 2 * pager.low + PAGER_SWEEP_MAX);
+	pager.low = pager_low_mark(pager.cap);
+	pager.high = pager_high_mark(pager.cap);
 	pager_policy_init();
 	pr_info("pager: %lu MiB for guest data (%s), %lu frames reserved; %s", (u64)(pager.cap * PAGE_SIZE / MiB),
 		hv_mem ? "hv_mem=" : "all free memory", reserve,

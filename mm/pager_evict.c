@@ -12,9 +12,6 @@
 #include "mm/rmap.h"
 #include "mm/swap_area.h"
 
-/* Fewest victims worth a sweep while writes are in flight (see pager_sweep). */
-#define PAGER_SWEEP_MIN 8
-
 static bool page_is_zero(hpa_t f)
 {
 	const u64 *p = hpa_to_ptr(f);

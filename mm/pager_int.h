@@ -6,10 +6,10 @@
 #include "drivers/blk.h"
 #include "mm/frame.h"
 #include "mm/pager.h"
+#include "mm/pager_tune.h"
 #include "mm/policy.h"
 
 #define PAGER_IO_MAX 64          /* requests in flight at once */
-#define PAGER_SWEEP_MAX 32       /* victims per sweep */
 #define PAGER_RESERVE_MIN 512    /* frames kept for tables, heap, VMCS/VMCB */
 
 /* One swap request: pages written out to contiguous slots (eviction), or

@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 ovmf                         # QEMU TCG, BIOS and UEFI
 	gdisk                                        # sgdisk: GPT disks of the gpt-* cases
 	bochs bochsbios vgabios bochs-sdl            # Bochs (VMX+EPT, SVM+NPT)
+	valgrind gnuplot-nox                         # make bench: lackey traces, plots
 )
 
 missing=()
