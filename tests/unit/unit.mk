@@ -10,6 +10,7 @@ UNIT_PURE_SRCS += core/insn_len.c core/gwalk.c
 UNIT_PURE_SRCS += core/guestcfg.c core/mbloader.c
 UNIT_PURE_SRCS += core/swapfmt.c mm/swap.c
 UNIT_PURE_SRCS += core/gpt.c
+UNIT_PURE_SRCS += core/bzimage.c
 UNIT_PURE_SRCS += core/fbcon.c core/font8x16.c
 UNIT_PURE_SRCS += mm/policy.c mm/policy_clock.c mm/policy_clock2q.c mm/policy_sim.c
 UNIT_PURE_SRCS += mm/rmap.c mm/pagestate.c mm/tlbgen.c
