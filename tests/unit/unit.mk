@@ -18,6 +18,7 @@ UNIT_PURE_SRCS += vmx/entry_check.c vmx/entry_check_guest.c
 UNIT_PURE_SRCS += svm/svm_check.c svm/vmcb_init.c
 UNIT_PURE_SRCS += drivers/nvme_cmd.c
 UNIT_PURE_SRCS += drivers/ahci_cmd.c
+UNIT_PURE_SRCS += core/acpi_build.c core/vdev/acpipm.c
 UNIT_PURE_SRCS += $(wildcard core/x86emu*.c)
 UNIT_PURE_SRCS += $(wildcard core/vdev/lapic*.c core/vdev/ioapic.c core/vdev/pic.c core/vdev/pit.c \
 	core/vdev/rtc.c core/vdev/fwcfg.c core/vdev/uart.c)
