@@ -398,6 +398,9 @@ static void bz_build_hdr(const u8 *image, const struct bz_plan *pl, u8 *hdr)
 	put16(hdr, BZ_HEAP_END_PTR, 0);
 	put32(hdr, BZ_CMD_LINE_PTR, (u32)BZ_CMDLINE_GPA);
 	put32(hdr, BZ_KERNEL_ALIGNMENT, pl->kernel_alignment);
+	put16(hdr, BZ_EXT_LOADER_VER, 0);
+	if (pl->info.hdr_end >= BZ_SETUP_DATA + 8)
+		memset(hdr + BZ_SETUP_DATA - BZ_SETUP_SECTS, 0, 8);   /* no setup_data list */
 }
 
 /* Zero the zero page, then write the header, e820 table and RSDP pointer. */

@@ -23,6 +23,7 @@
 #define BZ_RAMDISK_IMAGE 0x218
 #define BZ_RAMDISK_SIZE 0x21c
 #define BZ_HEAP_END_PTR 0x224
+#define BZ_EXT_LOADER_VER 0x226      /* and ext_loader_type at 0x227 */
 #define BZ_CMD_LINE_PTR 0x228
 #define BZ_INITRD_ADDR_MAX 0x22c
 #define BZ_KERNEL_ALIGNMENT 0x230
@@ -32,6 +33,7 @@
 #define BZ_CMDLINE_SIZE 0x238
 #define BZ_PAYLOAD_OFFSET 0x248
 #define BZ_PAYLOAD_LENGTH 0x24c
+#define BZ_SETUP_DATA 0x250
 #define BZ_PREF_ADDRESS 0x258
 #define BZ_INIT_SIZE 0x260
 #define BZ_HDR_MAX_END 0x290            /* edd_mbr_sig_buffer follows hdr */

@@ -16,6 +16,7 @@ FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 # Sources each harness links, one variable per harness.
 FUZZ_SRCS_x86emu := $(wildcard core/x86emu*.c)
+FUZZ_SRCS_bzimage := core/bzimage.c core/printf.c mm/gmem.c mm/pt.c mm/pt_formats.c mm/frame.c mm/rmap.c mm/heap.c mm/pagestate.c tests/unit/stubs.c
 
 # clang with the libFuzzer runtime (Debian 12: packages clang and
 # libclang-rt-14-dev, which tools/install-deps.sh installs).

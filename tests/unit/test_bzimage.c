@@ -155,7 +155,11 @@ static void test_zero_page_header(void **state)
 	struct fixture *f = *state;
 	char cmd[32];
 
+	w64(BZ_SETUP_DATA, 0xdead000);                 /* loader-owned: cleared */
+	w16(BZ_EXT_LOADER_VER, 0x1234);
 	assert_int_equal(load(f), 0);
+	assert_int_equal(g64(f, BZ_ZERO_PAGE_GPA + BZ_SETUP_DATA), 0);
+	assert_int_equal(g16(f, BZ_ZERO_PAGE_GPA + BZ_EXT_LOADER_VER), 0);
 	assert_int_equal(g16(f, BZ_ZERO_PAGE_GPA + BZ_BOOT_FLAG), BZ_BOOT_FLAG_MAGIC);
 	assert_int_equal(zp32(f, BZ_HEADER), BZ_HDRS_MAGIC);
 	assert_int_equal(g16(f, BZ_ZERO_PAGE_GPA + BZ_VERSION), 0x020f);
