@@ -55,10 +55,14 @@ static int bz_parse_signature(const u8 *p, u64 size, struct bzimage_info *in)
 	return 0;
 }
 
-/* Setup sectors, LOADED_HIGH and the protected-mode payload (syssize). */
+/* Setup sectors, LOADED_HIGH and the protected-mode payload: everything
+ * after the setup code, as GRUB loads it (trailing bytes such as an
+ * appended signature included); syssize (16-byte units, possibly rounded
+ * either way) must not claim more than the file holds. */
 static int bz_parse_layout(const u8 *p, u64 size, struct bzimage_info *in)
 {
 	u8 sects = p[BZ_SETUP_SECTS] ? p[BZ_SETUP_SECTS] : 4;
+	u64 sys = (u64)rd32(p + BZ_SYSSIZE) * 16;
 
 	in->setup_size = ((u64)sects + 1) * BZ_SECTOR;
 	if (in->setup_size > size)
@@ -68,12 +72,13 @@ static int bz_parse_layout(const u8 *p, u64 size, struct bzimage_info *in)
 	if (!(in->loadflags & BZ_LOADED_HIGH))
 		return bz_refuse(in, "zImage (loadflags LOADED_HIGH clear): only bzImages are supported");
 	in->payload_off = in->setup_size;
-	in->payload_size = (u64)rd32(p + BZ_SYSSIZE) * 16;
-	if (in->payload_size == 0)
-		return bz_refuse(in, "empty protected-mode kernel (syssize 0)");
-	if (in->payload_size > size - in->setup_size)
+	in->payload_size = size - in->setup_size;
+	if (sys == 0 || in->payload_size == 0)
+		return bz_refuse(in, "empty protected-mode kernel (syssize %lu, %lu bytes after the setup code)",
+				 sys, in->payload_size);
+	if (sys > in->payload_size + 15)
 		return bz_refuse(in, "protected-mode kernel truncated: syssize says %lu bytes, the file has %lu after the setup code",
-				 in->payload_size, size - in->setup_size);
+				 sys, in->payload_size);
 	if (in->version >= 0x0208) {
 		u64 off = rd32(p + BZ_PAYLOAD_OFFSET), len = rd32(p + BZ_PAYLOAD_LENGTH);
 		if (off > in->payload_size || len > in->payload_size - off)

@@ -102,7 +102,7 @@ struct bzimage_info {
 	u32 cmdline_size;               /* longest cmdline without the NUL */
 	u64 setup_size;                 /* (setup_sects + 1) * 512 */
 	u64 hdr_end;                    /* 0x202 + byte at 0x201 */
-	u64 payload_off, payload_size;  /* protected-mode kernel in the file */
+	u64 payload_off, payload_size;  /* protected-mode kernel: the rest of the file */
 	char why[160];                  /* the reason when rejected */
 };
 

@@ -328,6 +328,22 @@ static void test_not_relocatable_loads_at_1m(void **state)
 	assert_int_equal(g8(f, 1 * MiB), img[SETUP_SIZE]);
 }
 
+/* The whole rest of the file is loaded, as GRUB does: syssize rounded
+ * down and a trailing signature are both accepted. */
+static void test_loads_rest_of_file(void **state)
+{
+	struct fixture *f = *state;
+
+	w32(BZ_SYSSIZE, PAYLOAD / 16 - 64);           /* 1 KiB of "signature" */
+	assert_int_equal(load(f), 0);
+	assert_int_equal(res.load_end, PREF + PAYLOAD);
+	assert_int_equal(g8(f, PREF + PAYLOAD - 1), img[SETUP_SIZE + PAYLOAD - 1]);
+	img_size -= 7;                                 /* syssize * 16 rounded up */
+	w32(BZ_SYSSIZE, PAYLOAD / 16);
+	assert_int_equal(load(f), 0);
+	assert_int_equal(res.load_end, PREF + PAYLOAD - 7);
+}
+
 /* Protocol 2.06: no pref_address/init_size (init_size estimated), no
  * xloadflags (no 64-bit entry reported). */
 static void test_protocol_2_06(void **state)
@@ -423,6 +439,7 @@ static void m_v3(void) { w16(BZ_VERSION, 0x0300); }
 static void m_zimage(void) { w8(BZ_LOADFLAGS, 0); }
 static void m_setup_beyond(void) { w8(BZ_SETUP_SECTS, 200); }
 static void m_empty(void) { w32(BZ_SYSSIZE, 0); }
+static void m_no_payload(void) { img_size = SETUP_SIZE; }
 static void m_payload_short(void) { w32(BZ_SYSSIZE, PAYLOAD / 16 + 1); }
 static void m_hdr_short(void) { w8(BZ_JUMP + 1, 0x30); }
 static void m_hdr_long(void) { w8(BZ_JUMP + 1, 0xa0); }
@@ -443,7 +460,8 @@ static const struct bad_case bad_cases[] = {
 	{ m_v3, "boot protocol 3.00 not supported" },
 	{ m_zimage, "zImage (loadflags LOADED_HIGH clear)" },
 	{ m_setup_beyond, "setup code (200 sectors) extends beyond the end" },
-	{ m_empty, "empty protected-mode kernel (syssize 0)" },
+	{ m_empty, "empty protected-mode kernel (syssize 0," },
+	{ m_no_payload, "empty protected-mode kernel (syssize 12288, 0 bytes" },
 	{ m_payload_short, "protected-mode kernel truncated" },
 	{ m_hdr_short, "setup header ends at 0x232" },
 	{ m_hdr_long, "setup header ends at 0x2a2" },
@@ -545,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relocates_when_pref_does_not_fit, make_and_setup_16m, teardown),
 		cmocka_unit_test_setup_teardown(test_min_alignment_lowers_kernel_alignment, make_and_setup_16m, teardown),
 		T(test_not_relocatable_loads_at_1m),
+		T(test_loads_rest_of_file),
 		T(test_protocol_2_06),
 		T(test_e820_extras_in_rom),
 		T(test_e820_overlapping_extras),
