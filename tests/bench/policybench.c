@@ -50,7 +50,7 @@ static const u32 goal_pcts[] = { 10, 25, 50, 75 };
 /* Replay trace t at pct% of its footprint through every column. */
 static void bench_row(const struct trace *t, u32 pct, bool in_goal, struct row *r)
 {
-	*r = (struct row){ .pct = pct, .in_goal = in_goal };
+	*r = (struct row){ .pct = pct, .in_goal = in_goal, .npages = t->npages, .len = t->len };
 	snprintf(r->trace, sizeof(r->trace), "%s", t->name);
 	r->cap = MAX(1u, (u32)((u64)t->npages * pct / 100));
 	for (u32 c = 0; c < ARRAY_SIZE(bench_cols); c++) {

@@ -99,9 +99,22 @@ static void report_goals(FILE *f, const struct report *rp, bool md)
 		md ? "- " : "", g <= 1.5 ? "met" : "MISSED", g);
 }
 
+/* One line per trace: references and footprint. */
+static void report_traces(FILE *f, const struct report *rp, bool md)
+{
+	fprintf(f, md ? "| trace | references | footprint (pages) |\n|---|---|---|\n"
+		      : "Traces:\n");
+	for (u32 i = 0; i < rp->nrows; i++)
+		if (i == 0 || strcmp(rp->rows[i].trace, rp->rows[i - 1].trace))
+			fprintf(f, md ? "| %s | %lu | %u |\n" : "  %-10s %10lu references %7u pages\n",
+				rp->rows[i].trace, rp->rows[i].len, rp->rows[i].npages);
+	fprintf(f, "\n");
+}
+
 void report_write(FILE *f, const struct report *rp, bool md)
 {
 	report_legend(f, rp, md);
+	report_traces(f, rp, md);
 	fprintf(f, md ? "Faults:\n\n" : "Faults:\n");
 	report_table(f, rp, md, false);
 	fprintf(f, md ? "Ratio to OPT (opt column: faults):\n\n" : "Ratio to OPT (opt column: faults):\n");

@@ -19,6 +19,8 @@ struct column {
 struct row {
 	char trace[48];
 	u32 pct, cap;
+	u32 npages;               /* the trace's footprint */
+	u64 len;                  /* the trace's references */
 	bool in_goal;             /* one of the goal sizes (10/25/50/75%) */
 	u64 faults[REPORT_COLS_MAX];
 };
