@@ -18,6 +18,11 @@
 #define EXIT_PORT 0xf4
 #define UD_VECTOR 6
 #define TDP_REPEAT_LIMIT 16
+/* IA32_MISC_ENABLE (SDM Vol. 4 table 2-2): fast strings on, branch trace
+ * and PEBS unavailable, XD not disabled. Linux's verify_cpu reads it on
+ * Intel CPUs before it has exception handlers. */
+#define MSR_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_VALUE (BIT(0) | BIT(11) | BIT(12))
 
 static struct cpuid_out host_cpuid(u32 leaf, u32 subleaf)
 {
@@ -143,6 +148,9 @@ bool emu_rdmsr(struct vcpu *v, u32 msr, u64 *val)
 	case 0x17:          /* IA32_PLATFORM_ID */
 		*val = 0;
 		return true;
+	case MSR_MISC_ENABLE:
+		*val = MISC_ENABLE_VALUE;
+		return true;
 	default:
 		return false;
 	}
@@ -169,6 +177,8 @@ bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val)
 		return true;
 	case 0x8b:          /* microcode update trigger: accepted, no effect */
 		return true;
+	case MSR_MISC_ENABLE:   /* writing back what it reads is harmless */
+		return val == MISC_ENABLE_VALUE;
 	default:
 		return false;
 	}

@@ -77,8 +77,10 @@ static int vm_setup(struct vm *vm, u16 id, const struct guest_cfg *c, const stru
 	rc = gmem_init_pc(&vm->mem, &vm->tdp, vm->id, vm->mem_size);
 	if (rc == 0) {
 		pager_vm_init(vm, c->limit / PAGE_SIZE);
-		rc = vm_load(vm, c, bi, &boot);
+		rc = vplat_build_acpi(vm);
 	}
+	if (rc == 0)
+		rc = vm_load(vm, c, bi, &boot);
 	if (rc == 0)
 		rc = fpu_vcpu_init(&vm->vcpu);
 	if (rc == 0) {

@@ -1,6 +1,7 @@
 /* The guest's PC platform (see core/vplat.h): device wiring and the port,
  * MMIO and MSR dispatch tables. */
 #include "core/vplat.h"
+#include "core/acpi_build.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -79,6 +80,19 @@ static void vplat_rtc_time(struct vrtc_time *t)
 	*t = (struct vrtc_time){ .year = 2026, .month = 1, .day = 1, .weekday = 5 };
 }
 
+/* PM1a_CNT.SLP_EN: S5 is the guest powering itself off; this platform
+ * cannot resume from the other sleep states, so they end it too. */
+static void vplat_sleep(void *ctx, u8 slp_typ)
+{
+	struct vm *vm = ctx;
+	vdev_uart_flush(&vm->uart);
+	if (slp_typ == VPLAT_S5_TYP)
+		vm_end(vm, 0, "ACPI power-off (S5)");
+	else
+		vm_end(vm, -1, "ACPI sleep with SLP_TYP %u (only S5, power-off, is supported)",
+		       slp_typ);
+}
+
 void vplat_init(struct vm *vm)
 {
 	struct vplat *p = &vm->plat;
@@ -97,7 +111,29 @@ void vplat_init(struct vm *vm)
 	vrtc_init(&p->rtc, hz, &t, vm->mem_size, vplat_now(), &irq);
 	vfwcfg_init(&p->fwcfg, vm->mem_size, CPUS);
 	vdev_uart_init(&vm->uart, vm->name, &irq);
+	vacpipm_init(&p->pm, hz, vplat_now(), vplat_sleep, vm);
+	p->acpi_rsdp = 0;
 	p->irqs_injected = p->nmis_injected = 0;
+}
+
+int vplat_build_acpi(struct vm *vm)
+{
+	static u8 buf[4096];     /* one CPU builds one guest at a time */
+	const struct acpi_build_cfg cfg = {
+		.lapic_base = VLAPIC_DEFAULT_BASE, .ioapic_id = vm->plat.ioapic.id,
+		.ioapic_base = VIOAPIC_BASE, .gsi_base = 0,
+		.pm1a_evt_port = VPLAT_PM1A_EVT, .pm1a_cnt_port = VPLAT_PM1A_CNT,
+		.pm_tmr_port = VPLAT_PM_TMR, .sci_irq = VPLAT_IRQ_SCI,
+		.reset_port = PORT_RESET_CTRL, .reset_value = 0x06,
+		.s5_slp_typ = VPLAT_S5_TYP, .rtc_century_index = 0x32, .cpus = CPUS,
+	};
+	struct acpi_build_out out;
+	int rc = acpi_build(&cfg, buf, sizeof(buf), VPLAT_ACPI_BASE, &out);
+	if (rc == 0)
+		rc = gmem_write(&vm->mem, gpa(VPLAT_ACPI_BASE), buf, out.used);
+	if (rc == 0)
+		vm->plat.acpi_rsdp = out.rsdp_gpa;
+	return rc;
 }
 
 /* ---- port I/O ---- */
@@ -215,6 +251,24 @@ static void port_sys_ctrl_a(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 		vplat_reset(vm, "system control port A (port 0x92)");
 }
 
+/* The ACPI PM1a event/control blocks and the PM timer; the SCI (IRQ 9,
+ * level) follows the enabled status bits after every access. */
+static void port_acpi(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
+{
+	struct vacpipm *pm = &vm->plat.pm;
+	enum vacpipm_block b = port >= VPLAT_PM_TMR ? VACPIPM_TMR :
+			       port >= VPLAT_PM1A_CNT ? VACPIPM_CNT : VACPIPM_EVT;
+	u16 base = b == VACPIPM_TMR ? VPLAT_PM_TMR : b == VACPIPM_CNT ? VPLAT_PM1A_CNT :
+		   VPLAT_PM1A_EVT;
+	u64 now = vplat_now();
+	if (in)
+		*val = vacpipm_io_read(pm, b, (u8)(port - base), size, now);
+	else
+		vacpipm_io_write(pm, b, (u8)(port - base), size, *val, now);
+	if (vm->state == VM_RUNNING)
+		vplat_set_irq(&vm->plat, VPLAT_IRQ_SCI, vacpipm_sci(pm, now));
+}
+
 /* Written by Linux as an I/O delay and by firmware as POST codes. */
 static void port_post(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 {
@@ -233,6 +287,9 @@ static const struct vplat_port vplat_ports[] = {
 	{ PORT_RESET_CTRL, 1, port_reset_ctrl },
 	{ PORT_SYS_CTRL_A, 1, port_sys_ctrl_a },
 	{ PORT_POST, 1, port_post },
+	{ VPLAT_PM1A_EVT, VACPIPM_EVT_LEN, port_acpi },
+	{ VPLAT_PM1A_CNT, VACPIPM_CNT_LEN, port_acpi },
+	{ VPLAT_PM_TMR, VACPIPM_TMR_LEN, port_acpi },
 };
 
 bool vplat_io(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
@@ -317,6 +374,7 @@ void vplat_tick(struct vm *vm)
 	vlapic_tick(&p->lapic, now);
 	vpit_tick(&p->pit, now);
 	vrtc_tick(&p->rtc, now);
+	vplat_set_irq(p, VPLAT_IRQ_SCI, vacpipm_sci(&p->pm, now));
 }
 
 u64 vplat_next_event(const struct vm *vm)
@@ -324,6 +382,9 @@ u64 vplat_next_event(const struct vm *vm)
 	const struct vplat *p = &vm->plat;
 	u64 t = vlapic_next_event(&p->lapic);
 	t = MIN(t, vpit_next_event(&p->pit));
+	u64 now = vplat_now();
+	if (!vacpipm_sci(&p->pm, now))     /* an asserted SCI is no future event */
+		t = MIN(t, vacpipm_next_event(&p->pm, now));
 	return MIN(t, vrtc_next_event(&p->rtc));
 }
 

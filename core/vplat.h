@@ -10,6 +10,7 @@
 
 #include "core/types.h"
 #include "core/addr.h"
+#include "core/vdev/acpipm.h"
 #include "core/vdev/fwcfg.h"
 #include "core/vdev/ioapic.h"
 #include "core/vdev/lapic.h"
@@ -25,6 +26,15 @@ struct vm;
 #define VPLAT_IRQ_COM1  4
 #define VPLAT_IRQ_RTC   8
 #define VPLAT_GSI_PIT   2
+#define VPLAT_IRQ_SCI   9
+
+/* ACPI fixed hardware (docs/acpi.md): PM1a event/control blocks and the
+ * PM timer; the tables sit in the BIOS area, which is ROM to the guest. */
+#define VPLAT_PM1A_EVT  0x600
+#define VPLAT_PM1A_CNT  0x604
+#define VPLAT_PM_TMR    0x608
+#define VPLAT_S5_TYP    5
+#define VPLAT_ACPI_BASE 0xe0000ull
 
 /* Where the interrupt a vCPU takes next comes from. */
 enum vplat_src { VPLAT_SRC_NONE, VPLAT_SRC_LAPIC, VPLAT_SRC_PIC };
@@ -36,12 +46,19 @@ struct vplat {
 	struct vpit pit;
 	struct vrtc rtc;
 	struct vfwcfg fwcfg;
+	struct vacpipm pm;
+	u64 acpi_rsdp;               /* guest-physical RSDP, 0 if no tables */
 	u64 irqs_injected;           /* external interrupts delivered */
 	u64 nmis_injected;
 };
 
 /* Reset every device of vm (RAM size from vm->mem_size). */
 void vplat_init(struct vm *vm);
+
+/* Write the ACPI tables (RSDP, XSDT, FADT, MADT, DSDT, FACS) describing
+ * this platform into the guest's BIOS area (vm->mem must be laid out);
+ * sets plat.acpi_rsdp. 0 or a negative code. */
+int vplat_build_acpi(struct vm *vm) __must_check;
 
 /* Port access of size 1, 2 or 4. Returns false when no device of the
  * platform decodes port (the caller then treats it as absent hardware:

@@ -77,20 +77,26 @@ const char *gmem_kind_name(enum gmem_kind k)
 	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "?";
 }
 
-/* Free every guest frame mapped by the tree below table (at level), except
- * the shared all-ones frame, which gmem_destroy frees once. */
-static void gmem_free_leaves(struct gmem *g, hpa_t table, int level)
+/* Free every guest frame mapped by the tree below table (at level, mapping
+ * guest-physical addresses from base), except the shared all-ones frame,
+ * which gmem_destroy frees once. Only RAM frames came through the hooks
+ * (ROM frames come from the frame allocator): only they go back through
+ * frame_released. */
+static void gmem_free_leaves(struct gmem *g, hpa_t table, int level, u64 base)
 {
 	u64 *e = hpa_to_ptr(table);
+	u64 span = PAGE_SIZE << (9 * (level - 1));
 	for (int i = 0; i < PT_ENTRIES; i++) {
 		if (!pt_entry_is_present(g->tdp, e[i]))
 			continue;
 		bool leaf = level == 1 || (e[i] & g->tdp->fmt->ps_bit);
 		hpa_t a = pt_entry_addr(g->tdp, e[i], leaf ? level : 1);
+		u64 at = base + (u64)i * span;
 		if (!leaf)
-			gmem_free_leaves(g, a, level - 1);
+			gmem_free_leaves(g, a, level - 1, at);
 		else if (a.v != g->ones_frame.v && level == 1) {
-			if (g->hooks && g->hooks->frame_released)
+			const struct gmem_slot *s = gmem_slot_find(g, gpa(at));
+			if (s && s->kind == GMEM_RAM && g->hooks && g->hooks->frame_released)
 				g->hooks->frame_released(g, a);
 			rmap_clear(a);
 			frame_free(a);
@@ -101,7 +107,7 @@ static void gmem_free_leaves(struct gmem *g, hpa_t table, int level)
 void gmem_destroy(struct gmem *g)
 {
 	if (g->tdp && frame_is_valid(g->tdp->root))
-		gmem_free_leaves(g, g->tdp->root, g->tdp->fmt->levels);
+		gmem_free_leaves(g, g->tdp->root, g->tdp->fmt->levels, 0);
 	if (frame_is_valid(g->ones_frame))
 		frame_free(g->ones_frame);
 	g->ones_frame = hpa(FRAME_INVALID);

@@ -92,6 +92,8 @@ test:
 		echo "not ok - deps: tools/install-deps.sh failed" > $(BUILD)/results/deps.tap
 	@$(MAKE) --no-print-directory all $(GUESTS) || \
 		echo "not ok - build: $(HV_ELF) or a guest image failed to build" > $(BUILD)/results/build.tap
+	@$(MAKE) --no-print-directory linux-check || \
+		echo "not ok - linux: fetching or building the Linux test guest failed (make linux)" > $(BUILD)/results/linux-make.tap
 	@$(MAKE) --no-print-directory unit || \
 		echo "not ok - unit: make unit failed (unit tests did not build?)" > $(BUILD)/results/unit-make.tap
 	@if $(MAKE) --no-print-directory fuzz-replay > $(BUILD)/results/fuzz-replay.log 2>&1; then \

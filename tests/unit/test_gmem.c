@@ -185,6 +185,48 @@ static void test_out_of_memory(void **state)
 	assert_int_equal(f->g.resident_pages, n);
 }
 
+/* Hooks that count what goes through them. */
+static int hook_allocs, hook_releases;
+
+static hpa_t count_alloc(struct gmem *g)
+{
+	hook_allocs++;
+	return frame_alloc_zeroed(FRAME_GUEST, g->owner);
+}
+
+static void count_release(struct gmem *g, hpa_t f)
+{
+	(void)g, (void)f;
+	hook_releases++;
+}
+
+static const struct gmem_hooks counting_hooks = {
+	.alloc_frame = count_alloc, .frame_released = count_release,
+};
+
+/* Only RAM frames come from (and go back through) the hooks: ROM pages,
+ * written by the hypervisor (firmware tables) or read by the guest, come
+ * from the frame allocator and must not be released to the pager. */
+static void test_hooks_see_ram_only(void **state)
+{
+	struct fixture *f = *state;
+	struct pt tdp;
+	struct gmem g;
+	u8 table[64] = { 'R', 'S', 'D', ' ' };
+	hook_allocs = hook_releases = 0;
+	assert_int_equal(pt_create(&tdp, f->tdp.fmt, 2), 0);
+	assert_int_equal(gmem_init_pc(&g, &tdp, 2, 64 * MiB), 0);
+	g.hooks = &counting_hooks;
+	assert_int_equal(gmem_write(&g, gpa(0xe0000), table, sizeof(table)), 0);
+	assert_int_equal(gmem_fault(&g, gpa(0xf0000), false), GMEM_FAULT_FIXED);
+	assert_int_equal(gmem_fault(&g, gpa(0x200000), true), GMEM_FAULT_FIXED);
+	assert_int_equal(gmem_fault(&g, gpa(0x1000), true), GMEM_FAULT_FIXED);
+	assert_int_equal(hook_allocs, 2);
+	gmem_destroy(&g);
+	pt_destroy(&tdp);
+	assert_int_equal(hook_releases, 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_ept, teardown)
 #define TN(fn) cmocka_unit_test_setup_teardown(fn, setup_npt, teardown)
 
@@ -195,7 +237,7 @@ int main(void)
 		T(test_bad_sizes), T(test_demand_fault), TN(test_demand_fault),
 		T(test_fault_outside_slots), T(test_hole_and_rom), TN(test_hole_and_rom),
 		T(test_write_populates_only_touched), T(test_out_of_memory),
-		TN(test_out_of_memory),
+		TN(test_out_of_memory), T(test_hooks_see_ram_only), TN(test_hooks_see_ram_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
