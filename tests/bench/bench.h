@@ -83,11 +83,9 @@ struct bpol {
 	void (*destroy)(void *st);
 };
 
-extern const struct bpol *const bench_policies[];
-extern const u32 bench_npolicies;
-
-/* Returns the policy called name, or NULL. */
-const struct bpol *bench_policy(const char *name);
+/* The policies (tests/bench/refpol.c, blindpol.c, projpol.c). */
+extern const struct bpol pol_opt, pol_lru, pol_lrua, pol_clocka, pol_clock,
+	pol_clock2q, pol_fifo, pol_random, pol_linear;
 
 /* How sweeps are triggered. MECH_PAGER is the hypervisor's: a fault with no
  * free frame sweeps PAGER_SWEEP_MAX victims; after a swap-in (the vCPU waits,

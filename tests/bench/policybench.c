@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE_REFS 2000000   /* references per timer slice (docs/BENCHMARKS.md) */
+#define SLICE_REFS 2000000   /* default references per timer slice (docs/BENCHMARKS.md) */
 #define SYNTH_PAGES 10000
 #define SYNTH_LEN 1000000
 
@@ -25,9 +25,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	abort();
 }
-
-extern const struct bpol pol_opt, pol_lru, pol_lrua, pol_clocka, pol_clock,
-	pol_clock2q, pol_fifo, pol_random, pol_linear;
 
 #define PAGER_MECH { .kind = MECH_PAGER, .slice_refs = SLICE_REFS }
 
@@ -47,6 +44,9 @@ enum { COL_OWN = 6, COL_LRUA = 3, COL_CLOCKA = 4 };
 
 static const u32 goal_pcts[] = { 10, 25, 50, 75 };
 
+/* -t: references per timer slice for the pager's columns (0: none). */
+static u64 slice_refs = SLICE_REFS;
+
 /* Replay trace t at pct% of its footprint through every column. */
 static void bench_row(const struct trace *t, u32 pct, bool in_goal, struct row *r)
 {
@@ -55,7 +55,10 @@ static void bench_row(const struct trace *t, u32 pct, bool in_goal, struct row *
 	r->cap = MAX(1u, (u32)((u64)t->npages * pct / 100));
 	for (u32 c = 0; c < ARRAY_SIZE(bench_cols); c++) {
 		struct run_result res;
-		if (replay_run(t, r->cap, bench_cols[c].p, &bench_cols[c].mech, &res) < 0) {
+		struct mech k = bench_cols[c].mech;
+		if (k.kind == MECH_PAGER)
+			k.slice_refs = slice_refs;
+		if (replay_run(t, r->cap, bench_cols[c].p, &k, &res) < 0) {
 			fprintf(stderr, "policybench: %s at %u%%: %s found no victim\n", t->name,
 				pct, bench_cols[c].label);
 			exit(1);
@@ -144,8 +147,9 @@ static int bench_write(const char *dir, const struct report *rp)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: policybench [-o DIR] [-s] [TRACE...]   (-s: synthetic traces)\n"
-			"       policybench --smoke\n");
+	fprintf(stderr, "usage: policybench [-o DIR] [-s] [-t SLICE] [TRACE...]\n"
+			"  -s: the synthetic traces; -t: references per timer slice (default %d)\n"
+			"       policybench --smoke\n", SLICE_REFS);
 	return 2;
 }
 
@@ -166,6 +170,8 @@ int main(int argc, char **argv)
 			synth = true;
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			dir = argv[++i];
+		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+			slice_refs = strtoull(argv[++i], NULL, 10);
 		else
 			return usage();
 	}

@@ -1,11 +1,10 @@
 /* The project's own policies (mm/policy.c with mm/policy_clock2q.c, the
  * pager's default, and mm/policy_clock.c) driven over the simulated frames:
  * they see references only through the accessed-bit callback, exactly as in
- * mm/pager.c. Also the table of every policy the bench knows. */
+ * mm/pager.c. */
 #include "tests/bench/bench.h"
 #include "mm/policy.h"
 #include <stdlib.h>
-#include <string.h>
 
 struct proj {
 	struct policy pol;
@@ -78,20 +77,3 @@ const struct bpol pol_clock = {
 	.create = proj_create_clock, .insert = proj_insert, .hit = NULL,
 	.pick = proj_pick, .destroy = proj_destroy,
 };
-
-extern const struct bpol pol_opt, pol_lru, pol_lrua, pol_clocka;
-extern const struct bpol pol_fifo, pol_random, pol_linear;
-
-const struct bpol *const bench_policies[] = {
-	&pol_opt, &pol_lru, &pol_lrua, &pol_clocka, &pol_clock, &pol_clock2q,
-	&pol_fifo, &pol_random, &pol_linear,
-};
-const u32 bench_npolicies = ARRAY_SIZE(bench_policies);
-
-const struct bpol *bench_policy(const char *name)
-{
-	for (u32 i = 0; i < bench_npolicies; i++)
-		if (!strcmp(bench_policies[i]->name, name))
-			return bench_policies[i];
-	return NULL;
-}

@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-extern const struct bpol pol_opt, pol_lru, pol_lrua, pol_clocka, pol_clock,
-	pol_clock2q, pol_fifo, pol_random, pol_linear;
-
 static int smoke_failed;
 
 static void smoke_check(bool ok, const char *what)
