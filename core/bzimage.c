@@ -487,3 +487,9 @@ int bzimage_load(struct gmem *g, const char *modname, const u8 *image, u64 size,
 	};
 	return 0;
 }
+
+bool bzimage_detect(const u8 *image, u64 size)
+{
+	return size >= 0x206 && image[0x1fe] == 0x55 && image[0x1ff] == 0xaa &&
+	       memcmp(image + 0x202, "HdrS", 4) == 0;
+}

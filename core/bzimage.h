@@ -136,6 +136,11 @@ struct bzimage_result {
  */
 int bzimage_parse(const u8 *image, u64 size, struct bzimage_info *out) __must_check;
 
+/* True when image[0..size) carries the boot protocol's signatures (boot
+ * flag 0xAA55 at 0x1FE, "HdrS" at 0x202): it is meant to be loaded as a
+ * Linux kernel, whether or not the rest of the header is acceptable. */
+bool bzimage_detect(const u8 *image, u64 size);
+
 /*
  * Build the e820 map of g into entries[0..max): RAM slots usable (1), ROM
  * and the VGA hole reserved (2), NONE slots left out, then the extra ranges

@@ -4,6 +4,7 @@
  * still run. Verdict lines are the hypervisor's own and never prefixed. */
 #include "core/guests.h"
 #include "core/bootinfo.h"
+#include "core/bzimage.h"
 #include "core/guestcfg.h"
 #include "core/log.h"
 #include "core/mbloader.h"
@@ -26,8 +27,36 @@ static void vm_reject(struct vm *vm, const char *why)
 	pr_warn("guest %s %s", vm->name, vm->end_reason);
 }
 
+/* A Linux kernel (boot protocol 2.06+): loaded with the first attached
+ * module as its initrd; entered at the 32-bit entry with ESI = zero page. */
+static int vm_load_linux(struct vm *vm, const struct guest_cfg *c, const struct boot_info *bi,
+			 const char *label, struct vcpu_boot_state *boot)
+{
+	const struct bootinfo_module *m = &bi->modules[c->module_index];
+	struct bzimage_initrd initrd;
+	struct bzimage_result res;
+
+	if (c->nattached) {
+		const struct bootinfo_module *a = &bi->modules[c->attached[0].module_index];
+		initrd = (struct bzimage_initrd){ hpa_to_ptr(hpa(a->start)), a->end - a->start };
+	}
+	if (c->nattached > 1)
+		pr_warn("%s: Linux takes one initrd; %lu more attached modules ignored", label,
+			(u64)c->nattached - 1);
+	int rc = bzimage_load(&vm->mem, label, hpa_to_ptr(hpa(m->start)), m->end - m->start,
+			      c->cmdline, c->nattached ? &initrd : NULL, vm->plat.acpi_rsdp, NULL,
+			      &res);
+	if (rc < 0)
+		return rc;
+	pr_info("%s: Linux boot protocol %u.%02u, kernel at 0x%lx, initrd %lu KiB at 0x%lx",
+		label, res.version >> 8, res.version & 0xff, res.load_start,
+		(u64)((res.initrd_end - res.initrd_start) / KiB), res.initrd_start);
+	*boot = (struct vcpu_boot_state){ .eip = res.entry32, .esi = res.zero_page };
+	return 0;
+}
+
 /* Load the kernel, copy the attached modules and build the Multiboot
- * information; fill the vCPU's start state. */
+ * information (or load a Linux kernel); fill the vCPU's start state. */
 static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_info *bi,
 		   struct vcpu_boot_state *boot)
 {
@@ -39,6 +68,8 @@ static int vm_load(struct vm *vm, const struct guest_cfg *c, const struct boot_i
 
 	ksnprintf(label, sizeof(label), "guest %s (module %lu)", vm->name,
 		  (u64)c->module_index + 1);
+	if (bzimage_detect(hpa_to_ptr(hpa(m->start)), m->end - m->start))
+		return vm_load_linux(vm, c, bi, label, boot);
 	int rc = mbloader_load(&vm->mem, label, hpa_to_ptr(hpa(m->start)),
 			       m->end - m->start, &img);
 	if (rc < 0)
