@@ -49,3 +49,4 @@ clean:
 	rm -rf $(BUILD)
 -include tests/linux/linux.mk
 -include tests/bench/bench.mk
+-include tests/soak/soak.mk
