@@ -34,6 +34,10 @@ static const struct cmdline_opt hv_options[] = {
 		  "ata0-master), or uuid:<uuid>" },
 	{ .key = "swap_delay", .type = OPT_UINT, .dest = &blk_swap_delay_us, .max = 10000000,
 	  .help = "modelled latency added to every disk request, in microseconds (default 0)" },
+	{ .key = "blkfault", .type = OPT_STRING, .dest = blk_fault_spec, .max = BLK_FAULT_SPEC_LEN,
+	  .help = "disk fault injection, comma-separated: fail:N (the Nth command fails), every:N, "
+		  "flip:N (a bit of the Nth read's data inverted), vanish:N (every command after "
+		  "the Nth fails), delay:US, disk:NAME; N as rN or wN counts reads or writes only" },
 	{ .key = "hv_mem", .type = OPT_SIZE, .dest = &opt_hv_mem, .min = 1 * MiB,
 	  .help = "cap on host memory for guest data pages (tables and a reserve come on "
 		  "top); default: all free memory" },

@@ -1,13 +1,16 @@
 /* The block layer: disk registry, per-device FIFO of requests waiting for the
- * hardware, completion by polling, and the swap_delay latency model (a request
+ * hardware, completion by polling, the swap_delay latency model (a request
  * finishes no earlier than its submit TSC plus the delay, whenever the
- * hardware itself finished). Single-threaded: only the boot CPU calls in. */
+ * hardware itself finished) and `blkfault=` fault injection, applied here so
+ * that it works the same for every driver. Single-threaded: only the boot
+ * CPU calls in. */
 #include "drivers/blk.h"
 #include "drivers/ahci.h"
 #include "drivers/ata.h"
 #include "drivers/lapic.h"
 #include "drivers/nvme.h"
 #include "drivers/virtio_blk.h"
+#include "core/cmdline.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -19,8 +22,172 @@ u64 blk_swap_delay_us;
 static struct blk_dev *devs[BLK_MAX_DEVS];
 static size_t ndevs;
 
+/* --- blkfault= ----------------------------------------------------------- */
+
+char blk_fault_spec[BLK_FAULT_SPEC_LEN];
+
+enum fault_action { FA_FAIL, FA_EVERY, FA_FLIP, FA_VANISH, FA_DELAY, FA_DISK };
+
+struct fault_rule {
+	u8 action;
+	char kind;                    /* 0 any command, 'r' reads, 'w' writes */
+	u64 n;
+};
+
+#define FAULT_RULES_MAX 8
+#define FAULT_LINES_MAX 16        /* injection lines printed before going quiet */
+#define FAULT_FLIP_BYTE (PAGE_SIZE / 2 + 1)
+#define FAULT_FLIP_BIT 3
+
+static struct {
+	struct fault_rule rules[FAULT_RULES_MAX];
+	u32 nrules;
+	char disk[BLK_NAME_LEN];      /* only this disk counts ("" all) */
+	bool armed, vanished;
+	u64 cmds, reads, writes;      /* counted since blk_fault_arm() */
+	u64 injected;
+} fault;
+
+static const char *const fault_names[] = {
+	[FA_FAIL] = "fail", [FA_EVERY] = "every", [FA_FLIP] = "flip",
+	[FA_VANISH] = "vanish", [FA_DELAY] = "delay", [FA_DISK] = "disk",
+};
+
+/* Parse the value of one item (after "key:") into rule r. */
+static int fault_parse_value(struct fault_rule *r, const char *v, size_t len)
+{
+	if (r->action == FA_DISK) {
+		if (!len || len >= sizeof(fault.disk))
+			return E_INVAL;
+		memcpy(fault.disk, v, len);
+		fault.disk[len] = 0;
+		return E_OK;
+	}
+	if (len && (v[0] == 'r' || v[0] == 'w') && r->action != FA_DELAY) {
+		r->kind = v[0];
+		v++;
+		len--;
+	}
+	if (r->action == FA_FLIP && r->kind == 'w')
+		return E_INVAL;   /* only reads have data to corrupt */
+	if (r->action == FA_FLIP)
+		r->kind = 'r';
+	if (cmdline_parse_u64(v, len, false, &r->n) < 0)
+		return E_INVAL;
+	return r->n || r->action == FA_DELAY || r->action == FA_VANISH ? E_OK : E_INVAL;
+}
+
+/* Parse one `key:value` item of blkfault=. */
+static int fault_parse_item(const char *it, size_t len)
+{
+	const char *colon = it;
+	struct fault_rule r = { 0 };
+	size_t k;
+
+	while (colon < it + len && *colon != ':')
+		colon++;
+	if (colon == it + len)
+		return E_INVAL;
+	for (k = 0; k < ARRAY_SIZE(fault_names); k++)
+		if (strlen(fault_names[k]) == (size_t)(colon - it) &&
+		    !memcmp(fault_names[k], it, (size_t)(colon - it)))
+			break;
+	if (k == ARRAY_SIZE(fault_names) || fault.nrules == FAULT_RULES_MAX)
+		return E_INVAL;
+	r.action = (u8)k;
+	if (fault_parse_value(&r, colon + 1, len - (size_t)(colon + 1 - it)) < 0)
+		return E_INVAL;
+	if (r.action == FA_DELAY)
+		blk_swap_delay_us = r.n;
+	else if (r.action != FA_DISK)
+		fault.rules[fault.nrules++] = r;
+	return E_OK;
+}
+
+/* Parse blk_fault_spec; on any bad item, inject nothing and say why. */
+static void fault_parse(void)
+{
+	const char *p = blk_fault_spec;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (fault_parse_item(p, len) < 0) {
+			pr_err("blkfault=%s: bad item '%.*s' (fail:N, every:N, flip:N, vanish:N "
+			       "with N optionally rN or wN, delay:US, disk:NAME); no faults injected",
+			       blk_fault_spec, (int)len, p);
+			fault.nrules = 0;
+			fault.disk[0] = 0;
+			return;
+		}
+		p += len + (end != NULL);
+	}
+	if (fault.nrules || fault.disk[0])
+		pr_info("disk: blkfault=%s: fault injection on (commands counted from the end "
+			"of the swap-area probe)", blk_fault_spec);
+}
+
+/* See drivers/blk.h. */
+void blk_fault_arm(void)
+{
+	fault.armed = fault.nrules != 0;
+}
+
+/* Does rule ru hit the command r, whose count of ru's kind is c? */
+static u8 fault_rule_hits(const struct fault_rule *ru, const struct blk_req *r, u64 c)
+{
+	if ((ru->kind == 'r' && r->write) || (ru->kind == 'w' && !r->write))
+		return BLK_FAULT_NONE;
+	switch (ru->action) {
+	case FA_FAIL: return c == ru->n ? BLK_FAULT_FAIL : BLK_FAULT_NONE;
+	case FA_EVERY: return c % ru->n == 0 ? BLK_FAULT_FAIL : BLK_FAULT_NONE;
+	case FA_FLIP: return c == ru->n ? BLK_FAULT_FLIP : BLK_FAULT_NONE;
+	case FA_VANISH:
+		if (c > ru->n)
+			fault.vanished = true;
+		return fault.vanished ? BLK_FAULT_FAIL : BLK_FAULT_NONE;
+	default: return BLK_FAULT_NONE;
+	}
+}
+
+/* Count r and choose what happens to it; say so when it is a fault. */
+static void fault_choose(struct blk_req *r)
+{
+	u8 f = BLK_FAULT_NONE;
+
+	r->fault = BLK_FAULT_NONE;
+	if (!fault.armed || (fault.disk[0] && strcmp(fault.disk, r->dev->name)))
+		return;
+	fault.cmds++;
+	r->write ? fault.writes++ : fault.reads++;
+	for (u32 i = 0; i < fault.nrules && !f; i++) {
+		const struct fault_rule *ru = &fault.rules[i];
+		f = fault_rule_hits(ru, r, ru->kind == 'r' ? fault.reads
+				    : ru->kind == 'w' ? fault.writes : fault.cmds);
+	}
+	if (fault.vanished)
+		f = BLK_FAULT_FAIL;
+	r->fault = f;
+	if (f == BLK_FAULT_NONE || fault.injected++ >= FAULT_LINES_MAX)
+		return;
+	if (f == BLK_FAULT_FLIP)
+		pr_warn("disk %s: blkfault: command %lu (read %lu, page %lu, %u pages) returns "
+			"bit %d of byte %lu of its first page inverted", r->dev->name, fault.cmds,
+			fault.reads, r->page, r->npages, FAULT_FLIP_BIT, (u64)FAULT_FLIP_BYTE);
+	else
+		pr_warn("disk %s: blkfault: command %lu (%s %lu, page %lu, %u pages) fails%s",
+			r->dev->name, fault.cmds, r->write ? "write" : "read",
+			r->write ? fault.writes : fault.reads, r->page, r->npages,
+			fault.vanished ? ": the disk has vanished" : "");
+	if (fault.injected == FAULT_LINES_MAX)
+		pr_warn("disk: blkfault: further injected faults are not shown");
+}
+
+/* --- the block layer --------------------------------------------------- */
+
 void blk_init(void)
 {
+	fault_parse();
 	virtio_blk_probe();
 	ata_probe();
 	ahci_probe();
@@ -86,6 +253,10 @@ static void start_queued(struct blk_dev *d)
 		if (!d->queue_head)
 			d->queue_tail = NULL;
 		d->in_hw++;
+		if (r->fault == BLK_FAULT_FAIL) {
+			blk_hw_done(r, E_IO);   /* never reaches the hardware */
+			continue;
+		}
 		rc = d->ops->start(d, r);
 		if (rc == E_BUSY) {
 			d->in_hw--;
@@ -112,6 +283,7 @@ int blk_submit(struct blk_req *r)
 	r->hw_done = false;
 	r->completed = false;
 	r->ready_tsc = rdtsc() + (blk_swap_delay_us ? us_to_tsc(blk_swap_delay_us) : 0);
+	fault_choose(r);
 	list_append(&d->queue_head, &d->queue_tail, r);
 	if (++d->in_flight > d->max_in_flight)
 		d->max_in_flight = d->in_flight;
@@ -134,6 +306,8 @@ void blk_hw_done(struct blk_req *r, int status)
 static void complete(struct blk_dev *d, struct blk_req *r)
 {
 	d->in_flight--;
+	if (r->fault == BLK_FAULT_FLIP && r->status == E_OK)
+		((u8 *)hpa_to_ptr(r->frames[0]))[FAULT_FLIP_BYTE] ^= 1u << FAULT_FLIP_BIT;
 	if (r->status != E_OK)
 		d->errors++;
 	else if (r->write) {

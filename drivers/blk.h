@@ -70,7 +70,27 @@ struct blk_req {
 	u64 ready_tsc;                     /* submit TSC + swap_delay */
 	bool hw_done;
 	bool completed;                    /* done() has been called */
+	u8 fault;                          /* enum blk_fault_kind chosen at submit */
 };
+
+/* What `blkfault=` does to one command (chosen when it is submitted). */
+enum blk_fault_kind {
+	BLK_FAULT_NONE,
+	BLK_FAULT_FAIL,    /* never reaches the driver; completes with E_IO */
+	BLK_FAULT_FLIP,    /* a read that succeeds with one bit of its data inverted */
+};
+
+#define BLK_FAULT_SPEC_LEN 96
+
+/* The `blkfault=` option's text (empty: no fault injection). Grammar in
+ * docs/cmdline.md: comma-separated `fail:N`, `every:N`, `flip:N`,
+ * `vanish:N`, `delay:US`, `disk:NAME`; N may carry an r or w prefix (count
+ * only reads or only writes). */
+extern char blk_fault_spec[BLK_FAULT_SPEC_LEN];
+
+/* Start counting commands for `blkfault=` (the swap area calls it once the
+ * boot-time header reads are done, so command 1 is the first one after). */
+void blk_fault_arm(void);
 
 /* Modelled latency per request in microseconds (`swap_delay=`, default 0). */
 extern u64 blk_swap_delay_us;

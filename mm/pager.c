@@ -4,6 +4,7 @@
  * eviction sweep is in mm/pager_evict.c, faults in mm/pager_fault.c. */
 #include "mm/pager_int.h"
 #include "core/log.h"
+#include "drivers/lapic.h"
 #include "core/panic.h"
 #include "core/string.h"
 #include "mm/pagestate.h"
@@ -256,6 +257,15 @@ void pager_print_stats(void)
 		pager.used, pager.cap, pager.sweeps, a ? a->dev->name : "none", pager.cmds_read,
 		pager.pages_read, pager.cmds_written, pager.pages_written, ppc10 / 10, ppc10 % 10,
 		pager.swap_full);
+	if (a)
+		kprintf("swap %s: %lu slots in use, %lu retired, %lu integrity errors\n", a->dev->name,
+			swap_slots_in_use(&a->slots), a->slots.nretired, pager.integrity_errors);
+	if (pager.audit_problems)
+		kprintf("audit: %lu problems (EPT/NPT against the reverse map)\n",
+			pager.audit_problems);
+	else
+		kprintf("audit: ok (%lu guests' EPT/NPT checked against the reverse map at their "
+			"end, %lu us)\n", pager.teardown_audits, tsc_to_us(pager.teardown_audit_tsc));
 }
 
 u64 pager_audit_problems(void)

@@ -134,6 +134,11 @@ static bool write_run(const hpa_t *frames, u32 n, u64 first)
 		io->frames[i] = frames[i];
 	io->req = (struct blk_req){ .npages = n, .write = true, .frames = io->frames,
 				    .done = write_done, .ctx = io };
+	/* The frames are unmapped (writeback): what is summed now is what the
+	 * disk gets, unless a fault takes a frame back and the guest writes it
+	 * meanwhile; that page is then dirty and its slot is never read. */
+	for (u32 i = 0; i < n; i++)
+		swap_csum_store(&swap_area_active()->slots, first + i, hpa_to_ptr(frames[i]));
 	if (swap_area_submit(&io->req, first) < 0) {
 		pager_io_put(io);
 		return false;

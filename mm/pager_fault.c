@@ -4,6 +4,7 @@
  * while the vCPU waits and the other guests run, and a guest's end gives
  * back its slots once its I/O has drained. */
 #include "mm/pager_int.h"
+#include "core/cpu.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "mm/pagestate.h"
@@ -21,7 +22,15 @@ static void read_done(struct blk_req *r)
 	vm->mem.io_pending--;
 	if (r->status != E_OK) {
 		swap_slot_retire(&swap_area_active()->slots, io->slot);
-		vm_kill(vm, "swap-in of one of its pages failed (slot %lu unreadable)", io->slot);
+		vm_kill(vm, "swap-in of one of its pages failed (slot %lu unreadable, "
+			"guest-physical 0x%lx)", io->slot, gfn_to_gpa(e.gfn).v);
+	} else if (!swap_csum_verify(&swap_area_active()->slots, io->slot, hpa_to_ptr(f))) {
+		/* The data is not what was written: never map it. The leaf stays
+		 * swap-in(f) until pager_vm_release() frees the frame. */
+		pager.integrity_errors++;
+		swap_slot_retire(&swap_area_active()->slots, io->slot);
+		vm_kill(vm, "swap integrity error: slot %lu read back for guest-physical 0x%lx "
+			"does not match its checksum (slot retired)", io->slot, gfn_to_gpa(e.gfn).v);
 	} else {
 		pager_remap(vm, e.leaf, f);
 		pager_set_cache_slot(f, io->slot);   /* clean: the slot stays a copy */
@@ -154,12 +163,28 @@ static void release_slots(struct vm *vm, hpa_t table, int level)
 	}
 }
 
+/* Every guest's EPT/NPT is checked against the reverse map once at its end,
+ * whether or not `audit` is on (which checks after every sweep too). */
+static void audit_at_teardown(struct vm *vm)
+{
+	u64 t0 = rdtsc();
+	int n = rmap_audit(&vm->tdp, vm->id, &vm->mem.ones_frame, 1);
+	pager.teardown_audit_tsc += rdtsc() - t0;
+	pager.teardown_audits++;
+	if (n) {
+		pager.audit_problems += (u64)n;
+		kprintf("audit %s: %d problems in its EPT/NPT at its teardown\n", vm->name, n);
+	}
+}
+
 void pager_vm_release(struct vm *vm)
 {
 	while (vm->mem.io_pending)
 		blk_poll();
-	if (frame_is_valid(vm->tdp.root))
+	if (frame_is_valid(vm->tdp.root)) {
+		audit_at_teardown(vm);
 		release_slots(vm, vm->tdp.root, vm->tdp.fmt->levels);
+	}
 	vm->mem.swapped_pages = 0;
 	pager.vms[vm->id] = NULL;
 }

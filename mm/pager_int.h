@@ -33,6 +33,8 @@ struct pager {
 	struct pager_io io[PAGER_IO_MAX];
 	u64 io_in_flight;
 	u64 sweeps, swap_full, audit_problems;
+	u64 integrity_errors;        /* swap-ins whose checksum did not match */
+	u64 teardown_audits, teardown_audit_tsc;   /* audits at guests' ends, their cost */
 	u64 cmds_read, cmds_written, pages_read, pages_written;
 };
 

@@ -1,7 +1,8 @@
 /* Swap-slot allocator (mm/swap.h): two bitmaps over the slots of the swap
  * area, next-fit allocation of single slots and contiguous runs from a
  * moving hint (so consecutive evictions land in consecutive slots and can be
- * written as one command), and retirement of slots whose write failed. */
+ * written as one command), retirement of slots whose write failed, and the
+ * per-slot checksums that catch a page the disk hands back corrupted. */
 #include "mm/swap.h"
 #include "core/panic.h"
 #include "mm/heap.h"
@@ -48,15 +49,17 @@ int swap_slots_init(struct swap_slots *s, u64 nslots)
 		return E_INVAL;
 	u64 *used = kzalloc(nwords * sizeof(u64));
 	u64 *retired = kzalloc(nwords * sizeof(u64));
-	if (!used || !retired) {
+	u32 *csum = kzalloc(nslots * sizeof(u32));
+	if (!used || !retired || !csum) {
 		kfree(used);
 		kfree(retired);
+		kfree(csum);
 		return E_NOMEM;
 	}
 	if (nslots % 64)
 		used[nwords - 1] = ~0ull << (nslots % 64);
 	*s = (struct swap_slots){ .nslots = nslots, .nwords = nwords, .used = used,
-				  .retired = retired, .nfree = nslots };
+				  .retired = retired, .csum = csum, .nfree = nslots };
 	return E_OK;
 }
 
@@ -65,6 +68,7 @@ void swap_slots_destroy(struct swap_slots *s)
 {
 	kfree(s->used);
 	kfree(s->retired);
+	kfree(s->csum);
 	*s = (struct swap_slots){ 0 };
 }
 
@@ -163,4 +167,49 @@ void swap_slot_retire(struct swap_slots *s, u64 slot)
 	check_allocated(s, slot, "retire");
 	bit_set(s->retired, slot);
 	s->nretired++;
+}
+
+static inline u64 rotl64(u64 x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+/* Each step is a bijection of the lane for a fixed word (rotate, xor, odd
+ * multiply), so a change to one word always changes that lane. */
+#define CSUM_K1 0x9e3779b97f4a7c15ull
+#define CSUM_K2 0xc2b2ae3d27d4eb4full
+
+/* See mm/swap.h. */
+u32 swap_csum_page(const void *page, u64 slot)
+{
+	const u64 *w = page;
+	u64 a = slot ^ CSUM_K1, b = slot ^ CSUM_K2, c = ~slot, d = slot * CSUM_K1 + 1;
+
+	for (size_t i = 0; i < PAGE_SIZE / 8; i += 4) {
+		a = (rotl64(a, 31) ^ w[i]) * CSUM_K1;
+		b = (rotl64(b, 31) ^ w[i + 1]) * CSUM_K1;
+		c = (rotl64(c, 31) ^ w[i + 2]) * CSUM_K1;
+		d = (rotl64(d, 31) ^ w[i + 3]) * CSUM_K1;
+	}
+	u64 h = a ^ rotl64(b, 16) ^ rotl64(c, 32) ^ rotl64(d, 48);
+	h ^= h >> 33;   /* the 64-bit finaliser of MurmurHash3 (public constants) */
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= CSUM_K2;
+	h ^= h >> 33;
+	return (u32)(h ^ (h >> 32));
+}
+
+/* See mm/swap.h. */
+void swap_csum_store(struct swap_slots *s, u64 slot, const void *page)
+{
+	check_allocated(s, slot, "checksum");
+	s->csum[slot] = swap_csum_page(page, slot);
+}
+
+/* See mm/swap.h. */
+bool swap_csum_verify(const struct swap_slots *s, u64 slot, const void *page)
+{
+	check_allocated(s, slot, "checksum check");
+	return s->csum[slot] == swap_csum_page(page, slot);
 }

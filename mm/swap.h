@@ -1,6 +1,8 @@
 /* Swap slots: which 4 KiB slots of the active swap area hold a page, which
- * are free, and which were retired after a failed write. The state lives in
- * hypervisor memory (two heap bitmaps), never on the disk. Single-threaded. */
+ * are free, which were retired after a failed write, and the checksum of
+ * what each slot was last written with. The state lives in hypervisor
+ * memory (two heap bitmaps and a u32 per slot), never on the disk.
+ * Single-threaded. */
 #ifndef MM_SWAP_H
 #define MM_SWAP_H
 
@@ -18,6 +20,7 @@ struct swap_slots {
 	u64 nwords;      /* (c) 64-bit words per bitmap */
 	u64 *used;       /* (c) kzalloc'd bitmap */
 	u64 *retired;    /* (c) kzalloc'd bitmap */
+	u32 *csum;       /* (c) kzalloc'd: swap_csum_page() of each slot's last write */
 	u64 nfree;       /* slots neither allocated nor retired */
 	u64 nretired;
 	u64 hint;        /* slot where the next search starts (next fit) */
@@ -53,6 +56,23 @@ void swap_slot_retire(struct swap_slots *s, u64 slot);
 
 /* True if slot is allocated (not free, not retired). */
 bool swap_slot_is_allocated(const struct swap_slots *s, u64 slot);
+
+/* The checksum of one page as it is written to, or read from, slot:
+ * 64-bit multiply-rotate-xor over the page's 512 words in four independent
+ * lanes, seeded with the slot (a page read from the wrong slot does not
+ * match), finished with a 64-bit avalanche mix folded to 32 bits. Any change
+ * confined to one 64-bit word always changes the 64-bit state; after the
+ * fold a corruption escapes with probability about 2^-32. */
+u32 swap_csum_page(const void *page, u64 slot);
+
+/* Record the checksum of page as the contents of allocated slot s (call
+ * when its write is submitted). Panics as swap_slot_free() on a slot that
+ * is not allocated. */
+void swap_csum_store(struct swap_slots *s, u64 slot, const void *page);
+
+/* True if page (just read from allocated slot) matches the checksum its
+ * write stored. */
+bool swap_csum_verify(const struct swap_slots *s, u64 slot, const void *page);
 
 /* Slots currently allocated (neither free nor retired). */
 static inline u64 swap_slots_in_use(const struct swap_slots *s)

@@ -226,6 +226,7 @@ void swap_area_init(void)
 	for (size_t i = 0; i < blk_count(); i++)
 		probe_disk(blk_get(i), buf);
 	frame_free(buf);
+	blk_fault_arm();   /* blkfault= counts the commands after the probe */
 	c = choose(opt_swap);
 	if (!c) {
 		if (strcmp(opt_swap, "off") && strcmp(opt_swap, "auto"))

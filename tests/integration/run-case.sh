@@ -16,8 +16,11 @@ casedir=${CASEDIR:-$here/cases}
 BUILD=${BUILD:-build}
 elf="$BUILD/pagevisor.elf"
 default_timeout=60
-# Checked on every run in addition to a case's own reject lines.
-global_rejects=('^PANIC')
+# Checked on every run in addition to a case's own reject lines. The
+# hypervisor audits every guest's EPT/NPT against the reverse map when the
+# guest ends (and after every sweep with `audit`), so each integration run
+# also checks that no audit found a problem.
+global_rejects=('^PANIC' 'rmap audit: ' '^audit( [^ ]+)?: [0-9]+ problems')
 
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
