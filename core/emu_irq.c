@@ -2,6 +2,7 @@
  * platform (core/vplat.h) says what is due, the vendor's vcpu_ops say
  * whether the guest can take it now and inject it. */
 #include "core/emulate.h"
+#include "core/bench.h"
 #include "core/cpu.h"
 #include "core/vm.h"
 #include "core/vplat.h"
@@ -39,6 +40,7 @@ static bool emu_deliver_irq(struct vcpu *v, bool busy)
 void emu_before_entry(struct vcpu *v)
 {
 	bool nmi_injected = false;
+	bench_before_entry(v->vm);
 	vplat_tick(v->vm);
 	bool want_nmi = emu_deliver_nmi(v, &nmi_injected);
 	bool want_irq = emu_deliver_irq(v, nmi_injected);

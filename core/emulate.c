@@ -3,6 +3,7 @@
  * page faults, HLT, triple faults and intercepted virtualization
  * instructions. */
 #include "core/emulate.h"
+#include "core/bench.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
 #include "core/cpuid_policy.h"
@@ -233,6 +234,7 @@ static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
 enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch)
 {
 	struct vm *vm = v->vm;
+	bench_fault_begin(vm);
 	const struct gmem_slot *s = gmem_slot_find(&vm->mem, gpa);
 	u64 rip = vcpu_ops->get_reg(v, VREG_RIP);
 

@@ -3,6 +3,7 @@
  * A guest that cannot be set up is rejected with the reason; the others
  * still run. Verdict lines are the hypervisor's own and never prefixed. */
 #include "core/guests.h"
+#include "core/bench.h"
 #include "core/bootinfo.h"
 #include "core/bzimage.h"
 #include "core/guestcfg.h"
@@ -148,6 +149,7 @@ static const char *vm_state_name(const struct vm *vm);
  * guests still running can use its memory. */
 static void vm_teardown(struct vm *vm)
 {
+	bench_guest_end(vm);   /* before its memory and tables go */
 	vm->final_mem = vm->mem;
 	vdev_uart_flush(&vm->uart);
 	if (vm->vcpu_made)

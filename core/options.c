@@ -6,6 +6,7 @@
 #include "mm/pager.h"
 #include "drivers/blk.h"
 #include "core/sched.h"
+#include "core/bench.h"
 
 bool opt_selftest;
 bool opt_stay;
@@ -45,6 +46,8 @@ static const struct cmdline_opt hv_options[] = {
 	  .help = "check every guest's EPT/NPT against the reverse map after each eviction sweep" },
 	{ .key = "debug_hypercalls", .type = OPT_FLAG, .dest = &opt_debug_hypercalls,
 	  .help = "enable the debug hypercall (evict a guest page now); otherwise VMCALL/VMMCALL raise #UD" },
+	{ .key = "bench", .type = OPT_FLAG, .dest = &opt_bench,
+	  .help = "measure pager code paths in TSC ticks and print bench/metadata lines per guest" },
 	{ .key = "stay", .type = OPT_FLAG, .dest = &opt_stay,
 	  .help = "after the last guest, stay at the monitor prompt instead of leaving the machine" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,

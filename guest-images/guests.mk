@@ -6,7 +6,7 @@
 GUEST_DIR   := guest-images
 GUEST_OUT   := $(BUILD)/guests
 GUEST_NAMES := hello memtouch probe fakesummary triple spin state evict ticker \
-	pctimer uartecho pcprobe mmiohostile ender
+	pctimer uartecho pcprobe mmiohostile ender bench
 GCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-common -fno-omit-frame-pointer \

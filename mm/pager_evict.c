@@ -5,6 +5,7 @@
  * written to its slot and freed when the write completes. A failed write
  * retires the slot and leaves the page resident and dirty. */
 #include "mm/pager_int.h"
+#include "core/bench.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/string.h"
@@ -148,6 +149,8 @@ static bool write_run(const hpa_t *frames, u32 n, u64 first)
 		bool ok = rmap_lookup(frames[i], &e);
 		ASSERT(ok);
 		pager.vms[e.vm]->mem.io_pending++;
+		if (i == 0)
+			bench_write_cmd(pager.vms[e.vm], n);
 	}
 	pager.cmds_written++;
 	pager.pages_written += n;
@@ -243,6 +246,8 @@ u32 pager_sweep(u32 want, struct vm *only)
 	static struct tlbgen_victim storage[PAGER_SWEEP_MAX];
 	struct tlbgen_batch batch;
 	u32 victims[PAGER_SWEEP_MAX], n, freed = 0;
+	u64 t0 = bench_now();
+	struct vm *first = NULL;
 
 	/* Never unmap more pages than can be written at once; while many
 	 * writes are in flight (a disk that completes one request at a time),
@@ -264,6 +269,7 @@ u32 pager_sweep(u32 want, struct vm *only)
 		}
 		int rc = tlbgen_batch_add(&batch, &vm->tlb, f);
 		ASSERT(rc == 0);
+		first = first ? first : vm;
 	}
 	tlbgen_batch_flush(&batch, pager_flush_vm, NULL);
 	for (size_t i = 1; i <= VM_MAX; i++)   /* protections of the sampling */
@@ -281,6 +287,7 @@ u32 pager_sweep(u32 want, struct vm *only)
 	}
 	write_victims(dirty, ndirty);
 	pager.sweeps++;
+	bench_evicted(first, BENCH_EVICT_SWEEP, t0, batch.n);
 	if (pager_audit)
 		pager_audit_all();
 	return freed;
@@ -290,6 +297,7 @@ int pager_evict_gpa(struct vm *vm, gpa_t a)
 {
 	u64 *leaf = gmem_leaf(&vm->mem, a);
 	const struct gmem_slot *s = gmem_slot_find(&vm->mem, a);
+	u64 t0 = bench_now();
 	if (!leaf || !s || s->kind != GMEM_RAM || !pt_entry_is_present(&vm->tdp, *leaf))
 		return E_NOENT;
 	hpa_t f = pt_entry_addr(&vm->tdp, *leaf, 1);
@@ -303,5 +311,6 @@ int pager_evict_gpa(struct vm *vm, gpa_t a)
 	tlbgen_sync(&vm->tlb, ticket, pager_flush_vm, NULL);
 	if (!victim_finish(f))
 		write_victims(&f, 1);
+	bench_evicted(vm, BENCH_EVICT_ONE, t0, 1);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * while the vCPU waits and the other guests run, and a guest's end gives
  * back its slots once its I/O has drained. */
 #include "mm/pager_int.h"
+#include "core/bench.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -17,6 +18,7 @@ static void read_done(struct blk_req *r)
 	struct vm *vm = io->vm;
 	hpa_t f = io->frames[0];
 	struct rmap_entry e;
+	bench_swapin_done(vm);
 	bool found = rmap_lookup(f, &e);
 	ASSERT(found);
 	vm->mem.io_pending--;
@@ -66,6 +68,7 @@ static enum pager_result swap_in(struct vm *vm, u64 *leaf, u64 slot)
 				    .done = read_done, .ctx = io };
 	int rc = swap_area_submit(&io->req, slot);
 	ASSERT(rc == 0);
+	bench_swapin_submitted(vm);
 	vm->mem.swapped_pages--;
 	vm->mem.major_faults++;
 	vm->mem.io_pending++;
@@ -80,7 +83,7 @@ static enum pager_result swap_in(struct vm *vm, u64 *leaf, u64 slot)
 static enum pager_result demand_fault(struct vm *vm, gpa_t a, bool write)
 {
 	switch (gmem_fault(&vm->mem, a, write)) {
-	case GMEM_FAULT_FIXED: return PAGER_FIXED;
+	case GMEM_FAULT_FIXED: bench_fault_zero(vm); return PAGER_FIXED;
 	case GMEM_FAULT_IGNORE: return PAGER_IGNORE;
 	case GMEM_FAULT_NOSLOT: return PAGER_NOSLOT;
 	case GMEM_FAULT_NOMEM:
