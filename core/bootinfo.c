@@ -290,7 +290,8 @@ static void mb2_parse_mmap(struct bi_ctx *c)
 	if ((c->mmap_size - 16) % esz)
 		BI_WARN(c, "boot: memory map tag has %u trailing bytes; ignored",
 			(c->mmap_size - 16) % esz);
-	for (u32 off = 16; off + esz <= c->mmap_size; off += esz) {
+	/* esz <= size - off, not off + esz <= size: a huge esz must not wrap. */
+	for (u32 off = 16; esz <= c->mmap_size - off; off += esz) {
 		u32 raw = rd32(t + off + 16);
 		bi_add_mem(c, rd64(t + off), rd64(t + off + 8), mb_mem_type(raw), raw);
 	}
@@ -313,7 +314,7 @@ static void mb2_parse_efi_mmap(struct bi_ctx *c)
 	if ((c->efi_size - 16) % dsz)
 		BI_WARN(c, "boot: EFI memory map tag has %u trailing bytes; ignored",
 			(c->efi_size - 16) % dsz);
-	for (u32 off = 16; off + dsz <= c->efi_size; off += dsz) {
+	for (u32 off = 16; dsz <= c->efi_size - off; off += dsz) {
 		u32 raw = rd32(t + off);
 		u64 base = rd64(t + off + 8), pages = rd64(t + off + 24);
 

@@ -124,8 +124,11 @@ static enum gpt_status read_header(gpt_read_fn rd, void *ctx, u32 ss, u64 nsec,
 	static u8 sec[4096];
 	u32 crc;
 
-	if (nsec < 3 || rd(ctx, 0, sec, 512) < 0)
-		return nsec < 3 ? GPT_NONE : GPT_IO;
+	if (nsec < 3)
+		return gpt_snprintf(why, n, "disk of %lu sectors is too small for a GPT", nsec),
+		       GPT_NONE;
+	if (rd(ctx, 0, sec, 512) < 0)
+		return gpt_snprintf(why, n, "LBA 0 unreadable"), GPT_IO;
 	if (!has_protective_mbr(sec)) {
 		gpt_snprintf(why, n, "no protective MBR");
 		return GPT_NONE;
@@ -208,10 +211,11 @@ enum gpt_status gpt_read(gpt_read_fn rd, void *ctx, u32 sector_size, u64 disk_se
 	enum gpt_status st;
 	char dummy[1];
 
-	if (!why) {
+	if (!why || !why_len) {
 		why = dummy;
 		why_len = sizeof(dummy);
 	}
+	why[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	out->sector_size = sector_size;
 	if (sector_size != 512 && sector_size != 4096) {

@@ -202,6 +202,7 @@ void pager_vm_init(struct vm *vm, u64 limit_pages)
 {
 	ASSERT(vm->id <= VM_MAX);
 	pager.vms[vm->id] = vm;
+	pager.ioerr[vm->id] = (struct pager_ioerr){ 0 };
 	vm->mem.hooks = &pager_hooks;
 	vm->mem.hook_ctx = vm;
 	vm->mem.limit_pages = limit_pages;
@@ -258,8 +259,9 @@ void pager_print_stats(void)
 		pager.pages_read, pager.cmds_written, pager.pages_written, ppc10 / 10, ppc10 % 10,
 		pager.swap_full);
 	if (a)
-		kprintf("swap %s: %lu slots in use, %lu retired, %lu integrity errors\n", a->dev->name,
-			swap_slots_in_use(&a->slots), a->slots.nretired, pager.integrity_errors);
+		kprintf("swap %s: %lu slots written, %lu in use, %lu retired, %lu integrity errors\n",
+			a->dev->name, a->slots.nwritten, swap_slots_in_use(&a->slots),
+			a->slots.nretired, pager.integrity_errors);
 	if (pager.audit_problems)
 		kprintf("audit: %lu problems (EPT/NPT against the reverse map)\n",
 			pager.audit_problems);

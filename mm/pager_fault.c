@@ -22,17 +22,17 @@ static void read_done(struct blk_req *r)
 	bool found = rmap_lookup(f, &e);
 	ASSERT(found);
 	vm->mem.io_pending--;
-	if (r->status != E_OK) {
+	bool bad_sum = r->status == E_OK &&
+		       !swap_csum_verify(&swap_area_active()->slots, io->slot, hpa_to_ptr(f));
+	if (r->status != E_OK || bad_sum) {
+		/* Its data is gone or not what was written: never map it. */
 		swap_slot_retire(&swap_area_active()->slots, io->slot);
-		vm_kill(vm, "swap-in of one of its pages failed (slot %lu unreadable, "
-			"guest-physical 0x%lx)", io->slot, gfn_to_gpa(e.gfn).v);
-	} else if (!swap_csum_verify(&swap_area_active()->slots, io->slot, hpa_to_ptr(f))) {
-		/* The data is not what was written: never map it. The leaf stays
-		 * swap-in(f) until pager_vm_release() frees the frame. */
-		pager.integrity_errors++;
-		swap_slot_retire(&swap_area_active()->slots, io->slot);
-		vm_kill(vm, "swap integrity error: slot %lu read back for guest-physical 0x%lx "
-			"does not match its checksum (slot retired)", io->slot, gfn_to_gpa(e.gfn).v);
+		pager.integrity_errors += bad_sum;
+		pager.ioerr[vm->id] = (struct pager_ioerr){ .set = true, .integrity = bad_sum,
+							    .slot = io->slot, .gpa = gfn_to_gpa(e.gfn) };
+		pr_warn("pager: swap-in of guest %s page 0x%lx from slot %lu: %s; slot retired",
+			vm->name, gfn_to_gpa(e.gfn).v, io->slot,
+			bad_sum ? "checksum mismatch" : "read failed");
 	} else {
 		pager_remap(vm, e.leaf, f);
 		pager_set_cache_slot(f, io->slot);   /* clean: the slot stays a copy */
@@ -107,8 +107,23 @@ static void pager_unprotect(struct vm *vm, u64 *leaf, hpa_t f)
 	vm->mem.resident_pages++;
 }
 
+/* Kill vm for the swap-in that failed (read_done() recorded it). */
+static enum pager_result swapin_failed(struct vm *vm)
+{
+	const struct pager_ioerr *x = &pager.ioerr[vm->id];
+	if (x->integrity)
+		vm_kill(vm, "swap integrity error: slot %lu, guest-physical 0x%lx: checksum mismatch",
+			x->slot, x->gpa.v);
+	else
+		vm_kill(vm, "swap-in failed: slot %lu unreadable (guest-physical 0x%lx)", x->slot,
+			x->gpa.v);
+	return PAGER_IOERR;
+}
+
 enum pager_result pager_fault(struct vm *vm, gpa_t a, bool write)
 {
+	if (pager.ioerr[vm->id].set)
+		return swapin_failed(vm);
 	u64 *leaf = gmem_leaf(&vm->mem, a);
 	if (!leaf || *leaf == 0)
 		return demand_fault(vm, a, write);
@@ -190,4 +205,5 @@ void pager_vm_release(struct vm *vm)
 	}
 	vm->mem.swapped_pages = 0;
 	pager.vms[vm->id] = NULL;
+	pager.ioerr[vm->id] = (struct pager_ioerr){ 0 };
 }

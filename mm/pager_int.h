@@ -23,6 +23,16 @@ struct pager_io {
 	bool in_use;
 };
 
+/* A swap-in that failed (unreadable, or its checksum did not match): the
+ * owner is killed at its next fault, in its own slice, so the scheduler
+ * ends it like any other kill. The leaf stays swap-in(frame). */
+struct pager_ioerr {
+	bool set;
+	bool integrity;              /* checksum mismatch, not a read error */
+	u64 slot;
+	gpa_t gpa;
+};
+
 struct pager {
 	bool swap;                   /* (c) a swap area is active */
 	u64 cap;                     /* (c) frames for guest data */
@@ -34,6 +44,7 @@ struct pager {
 	u64 io_in_flight;
 	u64 sweeps, swap_full, audit_problems;
 	u64 integrity_errors;        /* swap-ins whose checksum did not match */
+	struct pager_ioerr ioerr[VM_MAX + 1];   /* by VM id */
 	u64 teardown_audits, teardown_audit_tsc;   /* audits at guests' ends, their cost */
 	u64 cmds_read, cmds_written, pages_read, pages_written;
 };

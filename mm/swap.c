@@ -50,16 +50,19 @@ int swap_slots_init(struct swap_slots *s, u64 nslots)
 	u64 *used = kzalloc(nwords * sizeof(u64));
 	u64 *retired = kzalloc(nwords * sizeof(u64));
 	u32 *csum = kzalloc(nslots * sizeof(u32));
-	if (!used || !retired || !csum) {
+	u64 *written = kzalloc(nwords * sizeof(u64));
+	if (!used || !retired || !csum || !written) {
 		kfree(used);
 		kfree(retired);
 		kfree(csum);
+		kfree(written);
 		return E_NOMEM;
 	}
 	if (nslots % 64)
 		used[nwords - 1] = ~0ull << (nslots % 64);
 	*s = (struct swap_slots){ .nslots = nslots, .nwords = nwords, .used = used,
-				  .retired = retired, .csum = csum, .nfree = nslots };
+				  .retired = retired, .csum = csum, .written = written,
+				  .nfree = nslots };
 	return E_OK;
 }
 
@@ -69,6 +72,7 @@ void swap_slots_destroy(struct swap_slots *s)
 	kfree(s->used);
 	kfree(s->retired);
 	kfree(s->csum);
+	kfree(s->written);
 	*s = (struct swap_slots){ 0 };
 }
 
@@ -205,6 +209,10 @@ void swap_csum_store(struct swap_slots *s, u64 slot, const void *page)
 {
 	check_allocated(s, slot, "checksum");
 	s->csum[slot] = swap_csum_page(page, slot);
+	if (!bit_test(s->written, slot)) {
+		bit_set(s->written, slot);
+		s->nwritten++;
+	}
 }
 
 /* See mm/swap.h. */

@@ -21,6 +21,8 @@ struct swap_slots {
 	u64 *used;       /* (c) kzalloc'd bitmap */
 	u64 *retired;    /* (c) kzalloc'd bitmap */
 	u32 *csum;       /* (c) kzalloc'd: swap_csum_page() of each slot's last write */
+	u64 *written;    /* (c) kzalloc'd bitmap: slots ever written (swap_csum_store) */
+	u64 nwritten;    /* distinct slots ever written */
 	u64 nfree;       /* slots neither allocated nor retired */
 	u64 nretired;
 	u64 hint;        /* slot where the next search starts (next fit) */
@@ -66,8 +68,8 @@ bool swap_slot_is_allocated(const struct swap_slots *s, u64 slot);
 u32 swap_csum_page(const void *page, u64 slot);
 
 /* Record the checksum of page as the contents of allocated slot s (call
- * when its write is submitted). Panics as swap_slot_free() on a slot that
- * is not allocated. */
+ * when its write is submitted) and count the slot as written. Panics as
+ * swap_slot_free() on a slot that is not allocated. */
 void swap_csum_store(struct swap_slots *s, u64 slot, const void *page);
 
 /* True if page (just read from allocated slot) matches the checksum its

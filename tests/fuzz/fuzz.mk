@@ -17,6 +17,23 @@ FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 # Sources each harness links, one variable per harness.
 FUZZ_SRCS_x86emu := $(wildcard core/x86emu*.c)
 FUZZ_SRCS_bzimage := core/bzimage.c core/printf.c mm/gmem.c mm/pt.c mm/pt_formats.c mm/frame.c mm/rmap.c mm/heap.c mm/pagestate.c tests/unit/stubs.c
+FUZZ_GMEM_SRCS := core/printf.c mm/gmem.c mm/pt.c mm/pt_formats.c mm/frame.c mm/rmap.c \
+	mm/heap.c mm/pagestate.c tests/unit/stubs.c
+FUZZ_SRCS_bootinfo := core/bootinfo.c core/acpi_tables.c core/printf.c tests/unit/stubs.c
+FUZZ_SRCS_cmdline := core/cmdline.c core/guestcfg.c core/printf.c tests/unit/stubs.c
+FUZZ_SRCS_mbloader := core/mbloader.c $(FUZZ_GMEM_SRCS)
+FUZZ_SRCS_swapfmt := core/swapfmt.c core/printf.c tests/unit/stubs.c
+FUZZ_SRCS_gpt := core/gpt.c core/printf.c tests/unit/stubs.c
+FUZZ_SRCS_acpi_build := core/acpi_build.c core/acpi_tables.c core/printf.c tests/unit/stubs.c
+FUZZ_SRCS_acpi_tables := core/acpi_tables.c core/printf.c tests/unit/stubs.c
+
+# Longest input `make fuzz` generates, per harness (default 64 bytes).
+FUZZ_MAXLEN_bootinfo := 1024
+FUZZ_MAXLEN_cmdline := 512
+FUZZ_MAXLEN_mbloader := 1024
+FUZZ_MAXLEN_swapfmt := 300
+FUZZ_MAXLEN_gpt := 2048
+FUZZ_MAXLEN_acpi_tables := 1024
 
 # clang with the libFuzzer runtime (Debian 12: packages clang and
 # libclang-rt-14-dev, which tools/install-deps.sh installs).
@@ -27,7 +44,7 @@ fuzz-check-clang:
 		echo "fuzz: $(FUZZ_CC) has no libFuzzer runtime (libclang_rt.fuzzer): install libclang-rt-14-dev" >&2; exit 1; }
 
 define FUZZ_RULE
-$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard core/*.h) | fuzz-check-clang
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard core/*.h tests/fuzz/*.h) | fuzz-check-clang
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1))
 endef
@@ -35,14 +52,17 @@ $(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_RULE,$(n))))
 
 fuzz-build: $(FUZZ_BINS)
 
+# One harness's timed run (make function: $(1) is the name).
+define FUZZ_RUN
+mkdir -p $(BUILD)/fuzz/corpus-$(1) tests/fuzz/corpus/$(1); \
+	echo "fuzz $(1): $(FUZZ_SECONDS) s"; \
+	$(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=$(or $(FUZZ_MAXLEN_$(1)),64) \
+		-artifact_prefix=$(BUILD)/fuzz/$(1)- -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus-$(1) tests/fuzz/corpus/$(1);
+endef
+
 fuzz: fuzz-build
-	@set -e; for n in $(FUZZ_NAMES); do \
-		mkdir -p $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
-		echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
-		$(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=64 \
-			-artifact_prefix=$(BUILD)/fuzz/$$n- -print_final_stats=1 \
-			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
-	done
+	@set -e; $(foreach n,$(FUZZ_NAMES),$(call FUZZ_RUN,$(n)))
 
 # Each input is passed as a file, so libFuzzer just executes it once.
 fuzz-replay: fuzz-build

@@ -25,6 +25,7 @@ global_rejects=('^PANIC' 'rmap audit: ' '^audit( [^ ]+)?: [0-9]+ problems')
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
 # c_unchanged[], c_order[], c_trace[], c_value[], c_emusum[], c_check[],
+# c_imageslots[],
 # c_qemuflags (extra QEMU arguments, appended to QEMU_FLAGS). A
 # key written `key@platform:` applies to that platform only and overrides
 # the plain key (every other kind of line adds up instead). c_isovar names the
@@ -33,7 +34,7 @@ parse_case() {
 	local file=$1 plat=$2 line key val kplat
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
-	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_isovar= c_gfx= c_screen=
+	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_imageslots=() c_isovar= c_gfx= c_screen=
 	c_qemuflags= c_input=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
@@ -61,6 +62,7 @@ parse_case() {
 		trace) c_trace+=("$val") ;;
 		value) c_value+=("$val") ;;
 		emusum) c_emusum+=("$val") ;;
+		imageslots) c_imageslots+=("$val") ;;
 		input) c_input+=("$val") ;;
 		check) c_check+=("$val") ;;
 		gfx) c_gfx=$val ;;
@@ -342,17 +344,42 @@ sum_group() {
 	echo "$sum"
 }
 
+# The number of slots of swap image $1 holding any non-zero byte after the
+# run (the slot pages come from `pvswap show`: "slots N (pages A..B, ...").
+image_slots() {
+	local first last
+	read -r first last < <("$BUILD/tools/pvswap" show "$1" 2>/dev/null |
+		sed -nE 's/^ *slots +[0-9]+ \(pages ([0-9]+)\.\.([0-9]+),.*/\1 \2/p')
+	[ -n "$first" ] || return 1
+	python3 - "$1" "$first" "$last" <<'PY'
+import sys
+a, b = int(sys.argv[2]), int(sys.argv[3])
+n, zero = 0, bytes(4096)
+with open(sys.argv[1], 'rb') as f:
+    f.seek(a * 4096)
+    for _ in range(a, b + 1):
+        p = f.read(4096)
+        n += len(p) > 0 and p != zero[:len(p)]
+print(n)
+PY
+}
+
 # Numbers from the run: `value: NAME REGEX` (group 1 of the first serial
 # line matching REGEX), `emusum: NAME REGEX` (group 1 summed over the
-# emulator log's matching lines, e.g. QEMU trace events from `trace:`), then
-# every `check: EXPR` (bash arithmetic over those names) must hold. Prints
-# the reason and the values on failure.
+# emulator log's matching lines, e.g. QEMU trace events from `trace:`),
+# `imageslots: NAME DISK` (slots of swap disk DISK's image, in disk
+# directory $3, that hold data after the run), then every `check: EXPR`
+# (bash arithmetic over those names) must hold. Prints the reason and the
+# values on failure.
 check_values() {
-	local log=$1 emulog=$2 line name re v expr w shown=''
+	local log=$1 emulog=$2 disks=$3 line name re v expr w shown=''
 	local -A vals=()
-	for line in "${c_value[@]}" "${c_emusum[@]/#/+}"; do
+	for line in "${c_value[@]}" "${c_emusum[@]/#/+}" "${c_imageslots[@]/#/=}"; do
 		read -r name re <<<"$line"
-		if [[ $name == +* ]]; then
+		if [[ $name == =* ]]; then
+			name=${name#=}
+			v=$(image_slots "$disks/$re.img") || { echo "imageslots $name: $re.img is not a swap image"; return 1; }
+		elif [[ $name == +* ]]; then
 			name=${name#+}
 			v=$(sum_group "$emulog" "$re")
 		elif ! v=$(first_group "$log" "$re"); then
@@ -493,7 +520,7 @@ run_pair() {
 			reason="timeout after ${limit}s; last serial lines: $(last_lines "$out/serial.clean" 3)"
 		elif ! reason=$(judge "$out/serial.clean"); then
 			[ -s "$out/serial.clean" ] || reason="$reason; no serial output, emulator exit $rc: $(last_lines "$out/emulator.out" 2)"
-		elif ! reason=$(check_values "$out/serial.clean" "$out/emulator.log"); then
+		elif ! reason=$(check_values "$out/serial.clean" "$out/emulator.log" "$out/disks"); then
 			:
 		elif ! reason=$(check_unchanged "$out/disks"); then
 			:

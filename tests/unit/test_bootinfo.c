@@ -405,6 +405,24 @@ static void test_mb2_bad_mmap(void **state)
 	assert_int_equal(bi.map[1].len, 65536ull * 1024);
 }
 
+/* Regression (fuzz_bootinfo): an entry_size near 2^32 made off + esz wrap,
+ * so entries were read from past the tag (the bytes of the next tag). */
+static void test_mb2_mmap_entry_size_wraps(void **state)
+{
+	u32 hdr[2] = { 0xffffffffu, 0 };
+	u32 meminfo[2] = { 640, 65536 };
+	(void)state;
+	tag(6, hdr, 8);
+	tag(4, meminfo, 8);
+	tag(4, meminfo, 8);
+	finish(true);
+	assert_int_equal(parse2(), E_OK);
+	assert_int_equal(bi.map_source, BOOTINFO_MAP_MEMINFO);
+	assert_int_equal(bi.nmap, 2);
+	assert_int_equal(bi.map[0].base, 0);
+	assert_int_equal(bi.map[1].base, 0x100000);
+}
+
 static void test_mb2_too_many_map_entries(void **state)
 {
 	struct mb2_ent map[64];
@@ -630,6 +648,7 @@ int main(void)
 		T(test_mb2_bad_modules),
 		T(test_mb2_bad_mmap),
 		T(test_mb2_too_many_map_entries),
+		T(test_mb2_mmap_entry_size_wraps),
 		T(test_mb2_rsdp_tags),
 		T(test_mb2_unknown_tags_and_small_fixed_tags),
 		T(test_bad_magic_and_null),

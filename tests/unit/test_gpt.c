@@ -222,9 +222,16 @@ static void test_read_error(void **state)
 {
 	(void)state;
 	build(512);
+	/* Regression (fuzz_gpt): these refusals used to leave why unwritten,
+	 * and callers print it. */
+	memset(why, 'X', sizeof(why));
 	fail_reads = true;
 	assert_int_equal(rd(), GPT_IO);
+	assert_string_equal(why, "LBA 0 unreadable");
 	fail_reads = false;
+	memset(why, 'X', sizeof(why));
+	assert_int_equal(gpt_read(mem_read, NULL, 512, 2, &g, why, sizeof(why)), GPT_NONE);
+	assert_non_null(strstr(why, "too small"));
 	assert_int_equal(gpt_read(mem_read, NULL, 1024, 1024, &g, why, sizeof(why)), GPT_NONE);
 	assert_string_equal(gpt_status_name(GPT_BAD_ENTRIES), "bad partition entries");
 }

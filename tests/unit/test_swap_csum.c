@@ -2,7 +2,8 @@
  * verifies; every single-bit flip of a page, two words exchanged, a page
  * read from the wrong slot and a stale checksum after a slot is reused all
  * fail to verify; the checksum array is allocated and freed with the slot
- * bitmaps; checking a slot that is not allocated panics. */
+ * bitmaps; distinct written slots are counted; checking a slot that is not
+ * allocated panics. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,6 +134,25 @@ static void test_reuse(void **state)
 	assert_false(swap_csum_verify(&sl, s, page));
 	swap_csum_store(&sl, s, page);
 	assert_true(swap_csum_verify(&sl, s, page));
+	/* One distinct slot written, however often. */
+	assert_int_equal(sl.nwritten, 1);
+}
+
+/* nwritten counts distinct slots, as the image holds data in them. */
+static void test_written_count(void **state)
+{
+	(void)state;
+	assert_int_equal(swap_slots_init(&sl, 200), E_OK);
+	assert_int_equal(sl.nwritten, 0);
+	assert_int_equal(swap_slot_alloc_run(&sl, 130), 0);
+	for (u64 i = 0; i < 130; i += 2)
+		swap_csum_store(&sl, i, page);
+	assert_int_equal(sl.nwritten, 65);
+	for (u64 i = 0; i < 130; i++)
+		swap_csum_store(&sl, i, page);
+	assert_int_equal(sl.nwritten, 130);
+	swap_slot_free_run(&sl, 0, 130);
+	assert_int_equal(sl.nwritten, 130);
 }
 
 static void do_store_free(void *ctx)
@@ -172,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_bit_flip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_and_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_written_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse_panics, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
