@@ -5,7 +5,7 @@
 
 GUEST_DIR   := guest-images
 GUEST_OUT   := $(BUILD)/guests
-GUEST_NAMES := hello memtouch probe fakesummary triple spin state evict ticker \
+GUEST_NAMES := hello memtouch probe fakesummary triple spin state evict ticker hostile \
 	pctimer uartecho pcprobe mmiohostile ender bench
 GCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-stack-protector \
