@@ -15,6 +15,7 @@
 #include "mm/pager.h"
 
 u64 sched_slice_us = SCHED_SLICE_US_DEFAULT;
+bool sched_sequential;
 u64 sched_ticks;
 static volatile bool slice_over;
 static u64 slice_deadline;     /* TSC at which the current slice ends */
@@ -211,6 +212,8 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 				running++;
 			else
 				ended(vm);
+			if (sched_sequential && vm->state == VM_RUNNING)
+				break;   /* the later guests wait for this one's end */
 		}
 		if (running && !runnable)
 			sched_idle(vms, n);
@@ -218,8 +221,10 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 }
 
 /* The slice timer really ends a slice: arm it, let interrupts in, and
- * wait (bounded by ten slices of TSC) for the tick; it must come once, no
- * earlier than the slice's end, and mark the slice over. */
+ * wait (bounded by ten slices of TSC) until its interrupt marks the slice
+ * over, no earlier than the slice's end. A timer that runs a little fast
+ * against the TSC (calibration on a loaded host) fires early and re-arms
+ * itself for the rest: allow a few such ticks, not a stream. */
 static bool test_slice_timer(void)
 {
 	u64 limit = rdtsc() + 10 * us_to_tsc(sched_slice_us);
@@ -228,16 +233,16 @@ static bool test_slice_timer(void)
 	sched_slice_stop();
 	sched_take_host_interrupts();   /* a tick left pending by an earlier test */
 	u64 ticks = sched_ticks;
-
 	sched_slice_start();
 	u64 end = slice_deadline;
-	while (sched_ticks == ticks && rdtsc() < limit)
+	while (!slice_over && rdtsc() < limit)
 		sched_take_host_interrupts();
 	over = slice_over;
+	u64 now = rdtsc();
 	sched_slice_stop();
-	ST_CHECK(sched_ticks == ticks + 1);
 	ST_CHECK(over);
-	ST_CHECK(rdtsc() + us_to_tsc(SCHED_EARLY_US) >= end);
+	ST_CHECK(sched_ticks >= ticks + 1 && sched_ticks <= ticks + 4);
+	ST_CHECK(now + us_to_tsc(SCHED_EARLY_US) >= end);
 	return true;
 }
 SELFTEST("sched-slice-timer", test_slice_timer);

@@ -513,7 +513,7 @@ run_pair() {
 			>"$out/emulator.out" 2>&1 </dev/null &
 		local emu=$!
 		[ -n "$port" ] && serial_console "$port" "$out/serial.log" "$emu"
-		wait "$emu"
+		wait "$emu" 2>/dev/null   # an emulator crashing at exit is judged by its log
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
 		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
