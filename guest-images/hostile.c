@@ -555,7 +555,8 @@ static void uart_reinit(void)
  * word and dword; only 0xF4 (the exit port) is not written. */
 static int mode_ports(const char *cmdline)
 {
-	u64 ones = 0, reads = 0, writes = 0;
+	u64 ones = 0, reads = 0, writes = 0, nans = 0;
+	u16 answered[48];
 
 	(void)cmdline;
 	rt_printf("hostile: reading and writing all 65536 ports (0xf4, the exit port, only read)\n");
@@ -564,13 +565,20 @@ static int mode_ports(const char *cmdline)
 		u16 w = rt_inw((u16)p);
 		u32 l = rt_inl((u16)p);
 		reads += 3;
-		ones += b == 0xff && w == 0xffff && l == ~0u;
+		if (b == 0xff && w == 0xffff && l == ~0u)
+			ones++;
+		else if (nans < ARRAY_SIZE(answered))
+			answered[nans++] = (u16)p;
 		if (p == EXIT_PORT)
 			continue;
 		port_out_all((u16)p);
 		writes += 3;
 	}
 	uart_reinit();
+	rt_puts("hostile: ports that answered with something other than all-ones:");
+	for (u64 i = 0; i < nans; i++)
+		rt_printf(" %x", answered[i]);
+	rt_puts("\n");
 	rt_printf("hostile: %lu reads (%lu ports all-ones at every width), %lu writes\n",
 		  reads, ones, writes);
 	rt_report(ones > 65000, "ports: the guest survived every port; absent ones read all-ones");
