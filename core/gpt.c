@@ -109,7 +109,9 @@ static int check_fields(const struct gpt_header *h, u32 ss, u64 nsec, char *why,
 	if (h->first_usable_lba > h->last_usable_lba || h->last_usable_lba >= nsec)
 		return gpt_snprintf(why, n, "usable LBAs %lu..%lu outside the disk's %lu sectors",
 				    h->first_usable_lba, h->last_usable_lba, nsec), -1;
-	if (h->entries_lba < 2 || h->entries_lba + array_secs > nsec ||
+	/* array_secs > nsec - entries_lba, not entries_lba + array_secs > nsec:
+	 * an entries_lba near 2^64 must not wrap past the check. */
+	if (h->entries_lba < 2 || h->entries_lba > nsec || array_secs > nsec - h->entries_lba ||
 	    (h->entries_lba <= h->last_usable_lba &&
 	     h->entries_lba + array_secs > h->first_usable_lba))
 		return gpt_snprintf(why, n, "entry array at LBA %lu (%lu sectors) outside the "

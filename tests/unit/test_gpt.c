@@ -200,6 +200,14 @@ static void test_bad_fields(void **state)
 	hdr()->header_crc = gpt_crc32(0, hdr(), 92);
 	assert_int_equal(rd(), GPT_BAD_HEADER);
 	assert_non_null(strstr(why, "entry array at LBA 40"));
+	/* Regression (fuzz_gpt): entries_lba + sectors wrapped past 2^64 and
+	 * passed the check; the entry array was then read at a wrapped offset. */
+	build(512);
+	hdr()->entries_lba = ~0ull;
+	hdr()->header_crc = 0;
+	hdr()->header_crc = gpt_crc32(0, hdr(), 92);
+	assert_int_equal(rd(), GPT_BAD_HEADER);
+	assert_non_null(strstr(why, "entry array at LBA 18446744073709551615"));
 }
 
 static void test_entry_outside(void **state)
