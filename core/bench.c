@@ -185,7 +185,9 @@ static void bench_meta_count(const struct vm *vm, struct bench_meta *m)
 		if (d->state == FRAME_GUEST && (d->flags & FRAME_F_RMAP_CHAIN))
 			m->rmap += 16ull * rmap_count(hpa(i << PAGE_SHIFT));
 	}
-	m->swap = (vm->mem.swapped_pages * 2 + 7) / 8;   /* used + retired bitmaps */
+	/* Per slot in use: the used, retired and written bits and a 4-byte
+	 * checksum (mm/swap.h); the area's arrays are sized by the disk. */
+	m->swap = (vm->mem.swapped_pages * (3 + 32) + 7) / 8;
 	m->vm_struct = sizeof(struct vm);
 	m->total = m->tables * PAGE_SIZE + m->frames * sizeof(struct frame) + m->rmap + m->swap +
 		   m->vm_struct;
@@ -199,7 +201,7 @@ static void bench_print_meta(const struct vm *vm)
 	u64 per_gib = m.total * (u64)(GiB / MiB) / (u64)(size / MiB ? size / MiB : 1);
 	u64 pct1000 = m.total * 100000 / size;   /* thousandths of a percent */
 	kprintf("metadata %s: mem %lu MiB resident %lu swapped %lu tdp-tables %lu (%lu pages) "
-		"frame-descriptors %lu (%lu frames) rmap %lu swap-bitmaps %lu vm-struct %lu "
+		"frame-descriptors %lu (%lu frames) rmap %lu swap-slots %lu vm-struct %lu "
 		"total %lu per GiB %lu (%lu.%03lu%% of guest memory)\n", vm->name, (u64)(vm->mem_size / MiB),
 		vm->mem.resident_pages, vm->mem.swapped_pages, (u64)(m.tables * PAGE_SIZE), m.tables,
 		(u64)(m.frames * sizeof(struct frame)), m.frames, m.rmap, m.swap, (u64)m.vm_struct,

@@ -48,6 +48,8 @@ static const struct cmdline_opt hv_options[] = {
 	  .help = "enable the debug hypercall (evict a guest page now); otherwise VMCALL/VMMCALL raise #UD" },
 	{ .key = "bench", .type = OPT_FLAG, .dest = &opt_bench,
 	  .help = "measure pager code paths in TSC ticks and print bench/metadata lines per guest" },
+	{ .key = "sequential", .type = OPT_FLAG, .dest = &sched_sequential,
+	  .help = "run the guests one at a time, in module order, each to its end" },
 	{ .key = "stay", .type = OPT_FLAG, .dest = &opt_stay,
 	  .help = "after the last guest, stay at the monitor prompt instead of leaving the machine" },
 	{ .key = "selftest", .type = OPT_FLAG, .dest = &opt_selftest,

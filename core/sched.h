@@ -49,6 +49,10 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm));
 /* Slice length in microseconds (`timeslice=`). */
 extern u64 sched_slice_us;
 
+/* `sequential`: run one guest at a time, in module order, each to its end
+ * (the overcommit benchmark times each guest alone in one boot). */
+extern bool sched_sequential;
+
 /* Host timer interrupts taken (for the statistics). */
 extern u64 sched_ticks;
 

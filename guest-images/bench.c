@@ -5,8 +5,9 @@
  * that does not exit. Prints `bench <what> median <n> instructions (<n>
  * samples)` lines: a CPUID round trip, a port-I/O round trip (IN from the
  * PIC's IMR, port 0x21), a demand-zero fault (first touch of a fresh
- * page), and, with the hypervisor's `debug_hypercalls`, a swap-in fault
- * (touch of a page the debug hypercall evicted; it includes the disk).
+ * page) and a swap-in fault (touch of a page the debug hypercall evicted,
+ * disk included; the hypervisor must run with `debug_hypercalls`, else the
+ * hypercall raises #UD).
  * The hypervisor's `bench` option prints its own side of the same paths.
  * Options: samples=<n> (101, at most 501), pages at 8 MiB up. */
 #include "rt.h"

@@ -242,9 +242,10 @@ int main(const char *cmdline)
 	rt_rand_seed(&t.rng, seed);
 	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu readonly_after=%lu\n",
 		  mib, t.pages, (u64)t.base, order_names[t.order], passes, seed, t.readonly_after);
+	u64 t0 = rt_rdtsc();
 	for (u64 pass = 0; t.pages && pass < passes; pass++)
 		run_pass(&t, pass, seed);
-	rt_printf("memtouch: touched %lu pages\n", t.pages);
+	rt_printf("memtouch: touched %lu pages in %lu TSC ticks\n", t.pages, rt_rdtsc() - t0);
 	if (t.pages)
 		rt_report(t.mismatches == 0, "memtouch %lu MiB order=%s passes=%lu (%lu mismatched words)",
 			  mib, order_names[t.order], passes, t.mismatches);

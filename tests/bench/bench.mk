@@ -4,6 +4,11 @@
 # traces (tests/bench/traces/*.trace.gz, made by `make bench-traces`) and
 # the synthetic ones, and writes $(BUILD)/bench/policy.{txt,md,png}.
 # `make bench-smoke` runs its self-checks in a few seconds.
+# Parts 2-4 (code-path lengths, overcommit slowdown, metadata) boot the
+# bench cases of tests/bench/cases/ under QEMU and Bochs through the
+# integration harness (tests/bench/emubench.sh, a few minutes) and write
+# $(BUILD)/bench/{paths,overcommit,metadata}.txt; `make bench-emu` runs
+# only those. BENCH_PATHS_PLATFORMS / BENCH_OVER_PLATFORMS choose platforms.
 
 BENCH_DIR    := $(BUILD)/bench
 POLICYBENCH  := $(BENCH_DIR)/policybench
@@ -14,7 +19,10 @@ BENCH_SRCS   := $(wildcard tests/bench/*.c) mm/policy.c mm/policy_clock.c \
 BENCH_SRCS   := $(filter-out tests/bench/pagereduce.c,$(BENCH_SRCS))
 BENCH_TRACES := $(wildcard tests/bench/traces/*.trace.gz)
 
-.PHONY: bench bench-smoke bench-traces
+BENCH_PATHS_PLATFORMS ?= qemu-bios bochs-intel bochs-ryzen
+BENCH_OVER_PLATFORMS  ?= qemu-bios bochs-intel
+
+.PHONY: bench bench-smoke bench-traces bench-emu
 
 $(POLICYBENCH): $(BENCH_SRCS) $(wildcard tests/bench/*.h) mm/policy.h mm/policy_sim.h \
 		mm/pager_tune.h core/types.h core/panic.h
@@ -32,6 +40,12 @@ bench: $(POLICYBENCH)
 		gnuplot -e "dir='$(BENCH_DIR)'" tests/bench/policy.gp && echo "bench: $(BENCH_DIR)/policy.png"; \
 	else echo "bench: gnuplot missing (tools/install-deps.sh): no $(BENCH_DIR)/policy.png"; fi
 	@echo "bench: $(BENCH_DIR)/policy.txt $(BENCH_DIR)/policy.md"
+	@$(MAKE) --no-print-directory bench-emu
+
+bench-emu: $(HV_ELF) guests $(BUILD)/tools/pvswap
+	BUILD='$(BUILD)' tests/bench/emubench.sh $(BENCH_DIR) '$(BENCH_PATHS_PLATFORMS)' \
+		'$(BENCH_OVER_PLATFORMS)'
+	@echo "bench: $(BENCH_DIR)/paths.txt $(BENCH_DIR)/overcommit.txt $(BENCH_DIR)/metadata.txt"
 
 bench-smoke: $(POLICYBENCH)
 	$(POLICYBENCH) --smoke
