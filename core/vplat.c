@@ -140,8 +140,12 @@ int vplat_build_acpi(struct vm *vm)
 
 struct vplat_port {
 	u16 first, count;
-	/* One access of size bytes; reads fill *val. */
+	/* Any access of size bytes; reads fill *val. */
 	void (*fn)(struct vm *vm, u16 port, u8 size, bool in, u32 *val);
+	/* Or, for byte-wide registers: one byte read or written; wider
+	 * accesses read all-ones and are dropped. */
+	u8 (*rd8)(struct vm *vm, u16 port);
+	void (*wr8)(struct vm *vm, u16 port, u8 val);
 };
 
 static u32 ones(u8 size)
@@ -149,43 +153,37 @@ static u32 ones(u8 size)
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-static void port_pic(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
+static u8 pic_rd8(struct vm *vm, u16 port) { return vpic_io_read(&vm->plat.pic, port); }
+static void pic_wr8(struct vm *vm, u16 port, u8 v) { vpic_io_write(&vm->plat.pic, port, v); }
+
+static u8 pit_rd8(struct vm *vm, u16 port)
 {
-	if (size != 1) {
-		if (in)
-			*val = ones(size);
-		return;
-	}
-	if (in)
-		*val = vpic_io_read(&vm->plat.pic, port);
-	else
-		vpic_io_write(&vm->plat.pic, port, (u8)*val);
+	return vpit_io_read(&vm->plat.pit, port, vplat_now());
 }
 
-static void port_pit(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
+static void pit_wr8(struct vm *vm, u16 port, u8 v)
 {
-	if (size != 1) {
-		if (in)
-			*val = ones(size);
-		return;
-	}
-	if (in)
-		*val = vpit_io_read(&vm->plat.pit, port, vplat_now());
-	else
-		vpit_io_write(&vm->plat.pit, port, (u8)*val, vplat_now());
+	vpit_io_write(&vm->plat.pit, port, v, vplat_now());
 }
 
-static void port_rtc(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
+static u8 rtc_rd8(struct vm *vm, u16 port)
 {
-	if (size != 1) {
-		if (in)
-			*val = ones(size);
-		return;
-	}
-	if (in)
-		*val = vrtc_io_read(&vm->plat.rtc, port, vplat_now());
-	else
-		vrtc_io_write(&vm->plat.rtc, port, (u8)*val, vplat_now());
+	return vrtc_io_read(&vm->plat.rtc, port, vplat_now());
+}
+
+static void rtc_wr8(struct vm *vm, u16 port, u8 v)
+{
+	vrtc_io_write(&vm->plat.rtc, port, v, vplat_now());
+}
+
+static u8 uart_rd8(struct vm *vm, u16 port)
+{
+	return vdev_uart_read(&vm->uart, port - VDEV_UART_BASE);
+}
+
+static void uart_wr8(struct vm *vm, u16 port, u8 v)
+{
+	vdev_uart_write(&vm->uart, port - VDEV_UART_BASE, v);
 }
 
 static void port_fwcfg(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
@@ -194,19 +192,6 @@ static void port_fwcfg(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 		*val = vfwcfg_io_read(&vm->plat.fwcfg, port, size);
 	else
 		vfwcfg_io_write(&vm->plat.fwcfg, port, size, *val);
-}
-
-static void port_uart(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
-{
-	if (size != 1) {
-		if (in)
-			*val = ones(size);
-		return;
-	}
-	if (in)
-		*val = vdev_uart_read(&vm->uart, port - VDEV_UART_BASE);
-	else
-		vdev_uart_write(&vm->uart, port - VDEV_UART_BASE, (u8)*val);
 }
 
 /* The guest asked for a reset: this platform has no firmware to restart
@@ -277,27 +262,43 @@ static void port_post(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 		*val = ones(size);
 }
 
+#define BYTES(first, count, dev) { first, count, NULL, dev##_rd8, dev##_wr8 }
+#define ANY(first, count, fn) { first, count, fn, NULL, NULL }
+
 static const struct vplat_port vplat_ports[] = {
-	{ 0x20, 2, port_pic }, { 0xa0, 2, port_pic }, { 0x4d0, 2, port_pic },
-	{ 0x40, 4, port_pit }, { 0x61, 1, port_pit },
-	{ 0x70, 2, port_rtc },
-	{ VFWCFG_PORT_SEL, 2, port_fwcfg },
-	{ VDEV_UART_BASE, 8, port_uart },
-	{ PORT_KBC_DATA, 1, port_kbc }, { PORT_KBC_CMD, 1, port_kbc },
-	{ PORT_RESET_CTRL, 1, port_reset_ctrl },
-	{ PORT_SYS_CTRL_A, 1, port_sys_ctrl_a },
-	{ PORT_POST, 1, port_post },
-	{ VPLAT_PM1A_EVT, VACPIPM_EVT_LEN, port_acpi },
-	{ VPLAT_PM1A_CNT, VACPIPM_CNT_LEN, port_acpi },
-	{ VPLAT_PM_TMR, VACPIPM_TMR_LEN, port_acpi },
+	BYTES(0x20, 2, pic), BYTES(0xa0, 2, pic), BYTES(0x4d0, 2, pic),
+	BYTES(0x40, 4, pit), BYTES(0x61, 1, pit),
+	BYTES(0x70, 2, rtc),
+	BYTES(VDEV_UART_BASE, 8, uart),
+	ANY(VFWCFG_PORT_SEL, 2, port_fwcfg),
+	ANY(PORT_KBC_DATA, 1, port_kbc), ANY(PORT_KBC_CMD, 1, port_kbc),
+	ANY(PORT_RESET_CTRL, 1, port_reset_ctrl),
+	ANY(PORT_SYS_CTRL_A, 1, port_sys_ctrl_a),
+	ANY(PORT_POST, 1, port_post),
+	ANY(VPLAT_PM1A_EVT, VACPIPM_EVT_LEN, port_acpi),
+	ANY(VPLAT_PM1A_CNT, VACPIPM_CNT_LEN, port_acpi),
+	ANY(VPLAT_PM_TMR, VACPIPM_TMR_LEN, port_acpi),
 };
+
+static void vplat_port_access(struct vm *vm, const struct vplat_port *d, u16 port, u8 size,
+			      bool in, u32 *val)
+{
+	if (d->fn)
+		d->fn(vm, port, size, in, val);
+	else if (size != 1 && in)
+		*val = ones(size);
+	else if (in)
+		*val = d->rd8(vm, port);
+	else if (size == 1)
+		d->wr8(vm, port, (u8)*val);
+}
 
 bool vplat_io(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(vplat_ports); i++) {
 		const struct vplat_port *d = &vplat_ports[i];
 		if (port >= d->first && port < d->first + d->count) {
-			d->fn(vm, port, size, in, val);
+			vplat_port_access(vm, d, port, size, in, val);
 			return true;
 		}
 	}
