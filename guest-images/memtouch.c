@@ -4,7 +4,9 @@
  * readonly_after=<n> (passes from the n-th on only verify), readzero=<N>
  * (then read N MiB above the data that were never written: all zero),
  * start=<address> (4 MiB; at or above 4 GiB the region is checked against the
- * Multiboot memory map instead of mem_upper).
+ * Multiboot memory map instead of mem_upper), seconds=<n> (0: off; else keep
+ * making passes, at least passes=, until n seconds of TSC time have passed,
+ * at the rate pagevisor's CPUID leaf 0x40000010 gives; used by `make soak`).
  * Each write pass uses a fresh key, so a page that comes back stale fails. */
 #include "rt.h"
 
@@ -116,13 +118,13 @@ static bool opt_uint(const char *cmdline, const char *key, u64 *val)
 }
 
 static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *passes,
-			  u64 *seed)
+			  u64 *seed, u64 *seconds)
 {
 	char order[16];
 	u64 start = REGION_BASE;
 	bool ok = true;
 
-	*mib = 8, *passes = 1, *seed = 1;
+	*mib = 8, *passes = 1, *seed = 1, *seconds = 0;
 	t->order = ORDER_SEQ;
 	ok &= opt_uint(cmdline, "start", &start);
 	t->base = (u64 *)start;
@@ -135,6 +137,7 @@ static bool parse_options(const char *cmdline, struct touch *t, u64 *mib, u64 *p
 	ok &= opt_uint(cmdline, "seed", seed);
 	ok &= opt_uint(cmdline, "readonly_after", &t->readonly_after);
 	ok &= opt_uint(cmdline, "readzero", &t->zero_pages);
+	ok &= opt_uint(cmdline, "seconds", seconds);
 	if (rt_opt_str(cmdline, "order", order, sizeof(order))) {
 		unsigned i = 0;
 		while (i < ARRAY_SIZE(order_names) && rt_strcmp(order, order_names[i]))
@@ -182,6 +185,30 @@ static void run_pass(struct touch *t, u64 pass, u64 seed)
 		  write ? "write+verify" : "verify only", t->mismatches);
 }
 
+/* TSC ticks per second from pagevisor's timing leaf (CPUID 0x40000010
+ * EAX, kHz, docs/platform.md); 0 when that leaf is not there. */
+static u64 tsc_per_second(void)
+{
+	u32 r[4];
+
+	rt_cpuid(0x40000000, 0, r);
+	if (r[1] != 0x65676170 /* "page" */ || r[0] < 0x40000010)
+		return 0;
+	rt_cpuid(0x40000010, 0, r);
+	return (u64)r[0] * 1000;
+}
+
+/* The passes: passes= of them, and with seconds= more until that much TSC
+ * time has passed since the first began. Returns how many ran. */
+static u64 run_passes(struct touch *t, u64 passes, u64 seconds, u64 seed)
+{
+	u64 deadline = rt_rdtsc() + seconds * tsc_per_second(), pass = 0;
+
+	for (; t->pages && (pass < passes || (seconds && rt_rdtsc() < deadline)); pass++)
+		run_pass(t, pass, seed);
+	return pass;
+}
+
 /* Bytes of RAM from base up, per the Multiboot memory sizes. */
 static u64 room_above_mem_upper(u64 base)
 {
@@ -225,10 +252,14 @@ static u64 room_above_base(u64 base)
 int main(const char *cmdline)
 {
 	struct touch t = { 0 };
-	u64 mib, passes, seed;
+	u64 mib, passes, seed, seconds, npass;
 
-	if (!parse_options(cmdline, &t, &mib, &passes, &seed)) {
+	if (!parse_options(cmdline, &t, &mib, &passes, &seed, &seconds)) {
 		rt_report(false, "memtouch options '%s'", cmdline);
+		return rt_summary();
+	}
+	if (seconds && !tsc_per_second()) {
+		rt_report(false, "memtouch seconds=%lu: no TSC rate (CPUID 0x40000010)", seconds);
 		return rt_summary();
 	}
 	if ((u64)_end > (u64)t.base ||
@@ -243,12 +274,14 @@ int main(const char *cmdline)
 	rt_printf("memtouch: %lu MiB (%lu pages) from 0x%lx, order=%s passes=%lu seed=%lu readonly_after=%lu\n",
 		  mib, t.pages, (u64)t.base, order_names[t.order], passes, seed, t.readonly_after);
 	u64 t0 = rt_rdtsc();
-	for (u64 pass = 0; t.pages && pass < passes; pass++)
-		run_pass(&t, pass, seed);
+	npass = run_passes(&t, passes, seconds, seed);
 	rt_printf("memtouch: touched %lu pages in %lu TSC ticks\n", t.pages, rt_rdtsc() - t0);
+	if (t.pages && seconds)
+		rt_printf("memtouch: %lu passes in %lu s, %lu pages verified\n", npass,
+			  (rt_rdtsc() - t0) / tsc_per_second(), npass * t.pages);
 	if (t.pages)
 		rt_report(t.mismatches == 0, "memtouch %lu MiB order=%s passes=%lu (%lu mismatched words)",
-			  mib, order_names[t.order], passes, t.mismatches);
+			  mib, order_names[t.order], npass, t.mismatches);
 	if (t.zero_pages) {
 		u64 bad = read_zero_region(&t);
 		rt_report(bad == 0, "memtouch readzero %lu pages never written read as zero (%lu bad words)",
