@@ -19,6 +19,7 @@ struct bench_vm {
 	u64 swapin_part;         /* handler entry to submission of the read */
 	u64 done_tsc;            /* completion of the read, or 0 */
 	u64 zero_tsc;            /* demand-zero fault waiting for its entry, or 0 */
+	u64 exit_tsc;            /* CPUID exit waiting for its entry, or 0 */
 	u64 write_cmds, write_pages;
 	u32 n[BENCH_METRICS];
 	u32 s[BENCH_METRICS][BENCH_SAMPLES];
@@ -31,6 +32,7 @@ static const char *const metric_names[BENCH_METRICS] = {
 	[BENCH_SWAPIN] = "swap-in fault path (without the disk)",
 	[BENCH_EVICT_SWEEP] = "evict per page in sweeps",
 	[BENCH_EVICT_ONE] = "evict one page (hypercall)",
+	[BENCH_CPUID_EXIT] = "cpuid exit from the core's handler to entry",
 };
 
 static struct bench_vm *bench_of(const struct vm *vm)
@@ -55,6 +57,13 @@ void bench_fault_begin(struct vm *vm)
 	struct bench_vm *b = bench_of(vm);
 	if (opt_bench && b)
 		b->fault_tsc = rdtsc();
+}
+
+void bench_exit_begin(struct vm *vm)
+{
+	struct bench_vm *b = bench_of(vm);
+	if (opt_bench && b)
+		b->exit_tsc = rdtsc();
 }
 
 void bench_fault_zero(struct vm *vm)
@@ -88,11 +97,13 @@ void bench_before_entry(struct vm *vm)
 	u64 now = rdtsc();
 	if (b->zero_tsc)
 		bench_add(b, BENCH_ZERO_FAULT, now - b->zero_tsc);
+	if (b->exit_tsc)
+		bench_add(b, BENCH_CPUID_EXIT, now - b->exit_tsc);
 	if (b->done_tsc)
 		bench_add(b, BENCH_SWAPIN, b->swapin_part + (now - b->done_tsc));
 	if (b->done_tsc || !b->swapin_part)
 		b->swapin_part = b->done_tsc = 0;
-	b->zero_tsc = b->fault_tsc = 0;
+	b->zero_tsc = b->fault_tsc = b->exit_tsc = 0;
 }
 
 void bench_evicted(struct vm *vm, enum bench_metric m, u64 t0, u32 npages)

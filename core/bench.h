@@ -19,6 +19,7 @@ enum bench_metric {
 	BENCH_SWAPIN,       /* swap-in: handler entry to read submission + completion to entry */
 	BENCH_EVICT_SWEEP,  /* eviction sweep: TSC per page unmapped, writes submitted */
 	BENCH_EVICT_ONE,    /* one page evicted by the debug hypercall */
+	BENCH_CPUID_EXIT,   /* CPUID: the core's handler to the next entry */
 	BENCH_METRICS
 };
 
@@ -27,6 +28,9 @@ u64 bench_now(void);
 
 /* The core's nested-page-fault handler starts (core/emulate.c). */
 void bench_fault_begin(struct vm *vm);
+
+/* A CPUID exit reached the core's handler: sampled at the next entry. */
+void bench_exit_begin(struct vm *vm);
 
 /* The fault was a demand-zero allocation: complete the sample at the entry. */
 void bench_fault_zero(struct vm *vm);

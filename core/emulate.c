@@ -35,6 +35,7 @@ static struct cpuid_out host_cpuid(u32 leaf, u32 subleaf)
 
 void emu_cpuid(struct vcpu *v)
 {
+	bench_exit_begin(v->vm);
 	struct cpuid_ctx ctx = {
 		.msrs = vcpu_ops->msr_get != NULL,
 		.xcr0_mask = fpu_guest_xcr0_mask(),

@@ -29,8 +29,9 @@ median_of() {
 }
 
 paths_row() {
-	local plat=$1 log=$2 cpuid io dz_g dz_h clear sw_g sw_h ev1 evs
+	local plat=$1 log=$2 cpuid cpuid_h io dz_g dz_h clear sw_g sw_h ev1
 	cpuid=$(median_of "$log" '^\[bench\] bench cpuid round trip')
+	cpuid_h=$(median_of "$log" '^bench bench: cpuid exit from the core')
 	io=$(median_of "$log" '^\[bench\] bench port-io round trip')
 	dz_g=$(median_of "$log" '^\[bench\] bench demand-zero round trip')
 	sw_g=$(median_of "$log" '^\[bench\] bench swap-in round trip')
@@ -38,7 +39,8 @@ paths_row() {
 	sw_h=$(median_of "$log" '^bench bench: swap-in fault path')
 	clear=$(median_of "$log" '^bench bench: page clear')
 	ev1=$(median_of "$log" '^bench bench: evict one page')
-	printf '%-12s %8s %8s %9s %9s %7s %9s %9s %9s %9s %7s\n' "$plat" "${cpuid:--}" "${io:--}" \
+	printf '%-12s %7s %7s %7s %9s %9s %7s %9s %9s %9s %9s %7s\n' "$plat" "${cpuid:--}" \
+		"${cpuid_h:--}" "${io:--}" \
 		"${dz_g:--}" "${dz_h:--}" "${clear:--}" "$(( ${dz_h:-0} - ${clear:-0} ))" "${sw_g:--}" \
 		"${sw_h:--}" "$(( ${sw_h:-0} - ${clear:-0} ))" "${ev1:--}"
 }
@@ -50,11 +52,14 @@ paths() {
 		echo "# Bochs clock sync=none), medians; bench-paths case, swap on an IDE disk."
 		echo "# guest-side round trips (RDTSC pairs in the bench guest, loop cost subtracted):"
 		echo "#   cpuid, port-io (IN 0x21), dz-rt (first touch), swapin-rt (with the disk)"
-		echo "# hypervisor-side (bench option): dz-hv fault handler to entry with the clear,"
+		echo "# hypervisor-side (bench option): cpuid-c the core's CPUID handler to the entry"
+		echo "#   (the rest of the cpuid round trip is the vendor's exit and entry code),"
+		echo "#   dz-hv fault handler to entry with the clear,"
 		echo "#   clear (its page clear), dz-path = dz-hv - clear, swapin-hv handler to read"
 		echo "#   submission + completion to entry (its frame is cleared too), swapin-path ="
 		echo "#   swapin-hv - clear, evict1 one page by the debug hypercall (write submitted)"
-		printf '%-12s %8s %8s %9s %9s %7s %9s %9s %9s %9s %7s\n' platform cpuid port-io dz-rt \
+		printf '%-12s %7s %7s %7s %9s %9s %7s %9s %9s %9s %9s %7s\n' platform cpuid cpuid-c \
+			port-io dz-rt \
 			dz-hv clear dz-path swapin-rt swapin-hv sw-path evict1
 		for plat in $paths_plats; do
 			log=$(run bench-paths "$plat")

@@ -69,6 +69,16 @@ static void test_zero_fault_sample(void **state)
 	assert_int_equal(bvm[3].n[BENCH_ZERO_FAULT], 1);
 }
 
+static void test_cpuid_exit_sample(void **state)
+{
+	(void)state;
+	bench_exit_begin(&test_vm);
+	bench_before_entry(&test_vm);
+	bench_before_entry(&test_vm);
+	assert_int_equal(bvm[3].n[BENCH_CPUID_EXIT], 1);
+	assert_int_equal(bvm[3].n[BENCH_ZERO_FAULT], 0);
+}
+
 static void test_swapin_waits_for_completion(void **state)
 {
 	(void)state;
@@ -140,6 +150,7 @@ int main(void)
 		cmocka_unit_test_setup(test_median, reset),
 		cmocka_unit_test_setup(test_off_records_nothing, reset),
 		cmocka_unit_test_setup(test_zero_fault_sample, reset),
+		cmocka_unit_test_setup(test_cpuid_exit_sample, reset),
 		cmocka_unit_test_setup(test_swapin_waits_for_completion, reset),
 		cmocka_unit_test_setup(test_evict_per_page_and_writes, reset),
 		cmocka_unit_test_setup(test_metadata_line, reset),
