@@ -243,17 +243,6 @@ static bool bz_usable(const struct gmem *g, const struct e820_extra *ex, u64 a, 
 	return true;
 }
 
-/* Highest end of any RAM slot (for "raise mem=" messages). */
-static u64 bz_ram_top(const struct gmem *g)
-{
-	u64 top = 0;
-
-	for (size_t i = 0; i < g->nslots; i++)
-		if (g->slots[i].kind == GMEM_RAM)
-			top = MAX(top, g->slots[i].base.v + g->slots[i].size);
-	return top;
-}
-
 /* A relocatable kernel: pref_address, else the first kernel_alignment and
  * then min_alignment boundary from 1 MiB; [load, load + init_size) usable.
  * Using the smaller alignment lowers kernel_alignment (boot.rst, 2.10+). */
@@ -302,7 +291,7 @@ static int bz_place_kernel(const struct gmem *g, const char *modname, struct bz_
 	}
 	pr_err("%s: the kernel needs 0x%lx bytes of RAM (init_size) from 0x%lx%s; guest RAM ends at 0x%lx: raise mem=",
 	       modname, need, in->relocatable ? (u64)ALIGN_UP(BZ_HIGH_LOAD, in->kernel_alignment) : in->pref_address,
-	       in->relocatable ? "" : " (not relocatable)", bz_ram_top(g));
+	       in->relocatable ? "" : " (not relocatable)", gmem_ram_top(g));
 	return E_INVAL;
 }
 
@@ -344,7 +333,7 @@ static int bz_place_initrd(const struct gmem *g, const char *modname, struct bz_
 		return 0;
 	if (rd->size >= BZ_4G || !bz_find_high(g, pl->ex, pl->reserve_end, hi, rd->size, &pl->initrd)) {
 		pr_err("%s: initrd of %lu bytes does not fit in guest RAM between the kernel's end 0x%lx and 0x%lx (initrd_addr_max 0x%x, RAM ends at 0x%lx)",
-		       modname, rd->size, pl->reserve_end, hi, pl->info.initrd_addr_max, bz_ram_top(g));
+		       modname, rd->size, pl->reserve_end, hi, pl->info.initrd_addr_max, gmem_ram_top(g));
 		return E_INVAL;
 	}
 	pl->initrd_size = rd->size;

@@ -227,17 +227,6 @@ static int mb_parse_elf(struct mb_image *im)
 	return 0;
 }
 
-/* Highest end of any RAM slot (for "too big" messages). */
-static u64 mb_ram_top(const struct gmem *g)
-{
-	u64 top = 0;
-
-	for (size_t i = 0; i < g->nslots; i++)
-		if (g->slots[i].kind == GMEM_RAM)
-			top = MAX(top, g->slots[i].base.v + g->slots[i].size);
-	return top;
-}
-
 /* [a, a+len) (len > 0, a+len <= 4 GiB) must lie inside one RAM slot. */
 static int mb_check_ram(const char *modname, const struct gmem *g, u64 a, u64 len,
 			const char *what)
@@ -252,9 +241,9 @@ static int mb_check_ram(const char *modname, const struct gmem *g, u64 a, u64 le
 		s = gmem_slot_find(g, gpa(bad));
 	}
 	bool mmio = bad >= GMEM_PC_MMIO_START && bad < GMEM_PC_HIGH_START;
-	if (!s && !mmio && bad >= mb_ram_top(g))
+	if (!s && !mmio && bad >= gmem_ram_top(g))
 		return mb_err(modname, "%s [0x%lx, 0x%lx) does not fit in the guest's memory (RAM ends at 0x%lx; raise mem=)",
-			      what, a, a + len, mb_ram_top(g));
+			      what, a, a + len, gmem_ram_top(g));
 	return mb_err(modname, "%s [0x%lx, 0x%lx) is not inside guest RAM (%s at 0x%lx)",
 		      what, a, a + len, s ? gmem_kind_name(s->kind) : mmio ? "MMIO hole" : "nothing",
 		      bad);

@@ -256,3 +256,12 @@ int gmem_read(struct gmem *g, gpa_t a, void *dst, u64 len)
 	}
 	return 0;
 }
+
+u64 gmem_ram_top(const struct gmem *g)
+{
+	u64 top = 0;
+	for (size_t i = 0; i < g->nslots; i++)
+		if (g->slots[i].kind == GMEM_RAM)
+			top = MAX(top, g->slots[i].base.v + g->slots[i].size);
+	return top;
+}

@@ -90,6 +90,9 @@ void gmem_destroy(struct gmem *g);
 /* The slot containing a, or NULL (a hole in the layout: MMIO, beyond RAM). */
 const struct gmem_slot *gmem_slot_find(const struct gmem *g, gpa_t a);
 
+/* Highest end of any RAM slot (for "raise mem=" messages). */
+u64 gmem_ram_top(const struct gmem *g);
+
 /* Printable name of a slot kind. */
 const char *gmem_kind_name(enum gmem_kind k);
 

@@ -3,6 +3,7 @@
  * table, edge and level pins with remote IRR, and the EOI that re-arms a
  * level pin. Messages leave through the sink the glue gave. */
 #include "core/vdev/ioapic.h"
+#include "core/vdev/regbytes.h"
 #include "core/string.h"
 
 #define IOAPIC_REGSEL 0x00
@@ -150,27 +151,16 @@ static u32 ioapic_peek(const struct vioapic *io, u32 slot)
 	return 0;
 }
 
-/* Bytes [offset, offset + size) of the page; past the page reads 0. */
-static u64 ioapic_read_bytes(const struct vioapic *io, u32 offset, u8 size)
+static u32 ioapic_peek_slot(void *ctx, u32 slot_offset)
 {
-	u64 out = 0;
-	for (u32 i = 0; i < MIN(size, 8u); i++) {
-		u32 off = offset + i;
-		if (off >= PAGE_SIZE || off < offset)
-			break;
-		if ((off & 0xf) >= 4)
-			continue;
-		u64 byte = (ioapic_peek(io, off & ~0xfu) >> (8 * (off & 3))) & 0xff;
-		out |= byte << (8 * i);
-	}
-	return out;
+	return ioapic_peek(ctx, slot_offset);
 }
 
 u64 vioapic_mmio_read(struct vioapic *io, u32 offset, u8 size)
 {
 	if (!ioapic_is_arch(offset, size)) {
 		io->odd_accesses++;
-		return ioapic_read_bytes(io, offset, size);
+		return vdev_reg_bytes(offset, size, ioapic_peek_slot, io);
 	}
 	return ioapic_peek(io, offset);
 }

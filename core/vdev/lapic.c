@@ -3,6 +3,7 @@
  * (0x800 + offset / 16); the timer counts from the guest TSC with 128-bit
  * arithmetic; interrupts move IRR -> ISR -> EOI by priority class. */
 #include "core/vdev/lapic.h"
+#include "core/vdev/regbytes.h"
 #include "core/string.h"
 
 #define MSR_APIC_BASE 0x1b
@@ -623,20 +624,15 @@ static u32 lapic_peek(struct vlapic *l, u32 idx, u64 now)
 	return r && r->read ? r->read(l, idx, now) : 0;
 }
 
-/* Bytes [offset, offset + size) of the page; past the page reads 0. */
-static u64 lapic_mmio_read_bytes(struct vlapic *l, u32 offset, u8 size, u64 now)
+struct lapic_peek_ctx {
+	struct vlapic *l;
+	u64 now;
+};
+
+static u32 lapic_peek_slot(void *ctx, u32 slot_offset)
 {
-	u64 out = 0;
-	for (u32 i = 0; i < MIN(size, 8u); i++) {
-		u32 off = offset + i;
-		if (off >= PAGE_SIZE || off < offset)
-			break;
-		if ((off & 0xf) >= 4)
-			continue;
-		u64 byte = (lapic_peek(l, off >> 4, now) >> (8 * (off & 3))) & 0xff;
-		out |= byte << (8 * i);
-	}
-	return out;
+	struct lapic_peek_ctx *c = ctx;
+	return lapic_peek(c->l, slot_offset >> 4, c->now);
 }
 
 u64 vlapic_mmio_read(struct vlapic *l, u32 offset, u8 size, u64 now)
@@ -644,8 +640,9 @@ u64 vlapic_mmio_read(struct vlapic *l, u32 offset, u8 size, u64 now)
 	if (!lapic_mmio_live(l))
 		return 0;
 	if (!lapic_mmio_is_arch(offset, size)) {
+		struct lapic_peek_ctx c = { l, now };
 		l->odd_accesses++;
-		return lapic_mmio_read_bytes(l, offset, size, now);
+		return vdev_reg_bytes(offset, size, lapic_peek_slot, &c);
 	}
 	const struct lapic_reg *r = lapic_reg(l, offset >> 4);
 	if (!r) {
