@@ -744,7 +744,33 @@ struct idt_gate {
  * at a non-canonical handler, so delivering the #GP raises #GP, which
  * becomes #DF, whose delivery fails again: a triple fault (SDM Vol. 3A
  * 6.15, table 6-5). how=stack: RSP non-canonical, so every delivery's
- * first push faults (#SS, then #DF, then shutdown). */
+ * first push faults (#SS, then #DF, then shutdown). how=df: see
+ * faultloop_df. */
+static void read_noncanonical(void *arg)
+{
+	(void)arg;
+	asm volatile("movabsq %0, %%rax; movq (%%rax), %%rax" :: "i"(NONCANONICAL) : "rax", "memory");
+}
+
+/* how=df: only the #GP gate is bad, so the #GP becomes a #DF that a good
+ * handler receives (error code 0); the gate is restored after. */
+static int faultloop_df(struct idt_gate *idt)
+{
+	struct idt_gate saved = idt[VEC_GP];
+	int v;
+
+	rt_printf("hostile: faultloop: #GP gate non-canonical, #DF gate good, then a non-canonical read\n");
+	idt[VEC_GP].off2 = 0x80000000u;
+	v = rt_try(read_noncanonical, NULL);
+	idt[VEC_GP] = saved;
+	rt_report(v == VEC_DF && rt_fault_err == 0,
+		  "faultloop: a #GP that cannot be delivered arrives as #DF (vector %d, error 0x%lx)",
+		  v, rt_fault_err);
+	v = rt_try(read_noncanonical, NULL);
+	rt_report(v == VEC_GP, "faultloop: with the gate restored it is a #GP again (vector %d)", v);
+	return rt_summary();
+}
+
 static int mode_faultloop(const char *cmdline)
 {
 	static const u8 vectors[] = { VEC_UD, VEC_DF, VEC_GP, VEC_PF, 12 };
@@ -755,6 +781,8 @@ static int mode_faultloop(const char *cmdline)
 	rt_opt_str(cmdline, "how", how, sizeof(how));
 	asm volatile("sidt %0" : "=m"(idtr));
 	idt = (struct idt_gate *)idtr.base;
+	if (!rt_strcmp(how, "df"))
+		return faultloop_df(idt);
 	if (!rt_strcmp(how, "stack")) {
 		rt_printf("hostile: faultloop: RSP non-canonical, then a non-canonical read\n");
 		asm volatile("movabsq $0x8000000000001000, %%rsp; movabsq %0, %%rax; movq (%%rax), %%rax"

@@ -8,6 +8,7 @@
 #include "core/cpufeat.h"
 #include "core/emulate.h"
 #include "core/fpu.h"
+#include "core/gwalk.h"
 #include "core/sched.h"
 #include "core/log.h"
 #include "core/vm.h"
@@ -192,18 +193,95 @@ static u64 svm_idt_df_end(const struct vmcb_save *s)
 	return (s->efer & EFER_LMA) ? 8 * 16 + 15 : 8 * 8 + 7;
 }
 
+static int svm_df_read(void *ctx, gpa_t a, void *dst, u64 len)
+{
+	return gmem_read(ctx, a, dst, len);
+}
+
+#define SVM_CR4_LA57 BIT(12)   /* 5-level paging: not judged here */
+
+enum svm_df_walk { SVM_DF_FAULT, SVM_DF_MAPPED, SVM_DF_UNKNOWN };
+
+/* Translate linear address la as the CPU would for a supervisor access:
+ * SVM_DF_FAULT only when the guest's own paging says #PF (a walk that
+ * cannot read guest memory decides nothing). */
+static enum svm_df_walk svm_df_walk(struct vcpu *v, const struct vmcb_save *s, u64 la,
+				    u32 access, gpa_t *out)
+{
+	struct gwalk_regs regs = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
+	struct gwalk_result res = { .fault = false };
+	int r = gwalk(&regs, la, access, svm_df_read, &v->vm->mem, &res);
+	if (!r) {
+		*out = res.gpa;
+		return SVM_DF_MAPPED;
+	}
+	return res.fault ? SVM_DF_FAULT : SVM_DF_UNKNOWN;
+}
+
+static bool svm_df_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* Whether the gate's type and target rule out delivery: not present, not
+ * a 64-bit interrupt/trap gate, or a non-canonical offset. */
+static bool svm_df_gate_bad(const u64 g[2])
+{
+	u8 type = (u8)(g[0] >> 40);
+	u64 off = (g[0] & 0xffff) | ((g[0] >> 32) & 0xffff0000ull) | (g[1] << 32);
+	if (!(type & 0x80) || ((type & 0xf) != 0xe && (type & 0xf) != 0xf))
+		return true;
+	return !svm_df_canonical(off);
+}
+
+/* The 40-byte frame pushed at CPL 0 without IST (RSP aligned down to 16). */
+static bool svm_df_stack_bad(struct vcpu *v, const struct vmcb_save *s)
+{
+	u64 top = s->rsp & ~0xfull;
+	gpa_t gpa;
+	if (!svm_df_canonical(top - 40) || !svm_df_canonical(top - 1))
+		return true;
+	return svm_df_walk(v, s, top - 40, GWALK_WRITE, &gpa) == SVM_DF_FAULT ||
+	       svm_df_walk(v, s, top - 1, GWALK_WRITE, &gpa) == SVM_DF_FAULT;
+}
+
+/* In long mode with paging, whether delivering #DF certainly fails (APM
+ * Vol. 2 8.9): the gate unmapped or bad, or a CPL-0, non-IST stack the CPU
+ * cannot push onto. What needs the TSS (IST, CPL > 0) is not judged.
+ * Bochs 2.7 stops the emulator on such a delivery instead of taking the
+ * SHUTDOWN intercept; real hardware would exit with SHUTDOWN. */
+static bool svm_df_doomed(struct vcpu *v, const struct vmcb_save *s)
+{
+	u64 la = s->idtr.base + 8 * 16, g[2];
+	gpa_t gpa;
+	enum svm_df_walk w;
+	if (!(s->efer & EFER_LMA) || !(s->cr0 & CR0_PG) || (s->cr4 & SVM_CR4_LA57))
+		return false;
+	if (!svm_df_canonical(la))
+		return true;
+	w = svm_df_walk(v, s, la, 0, &gpa);
+	if (w != SVM_DF_MAPPED)
+		return w == SVM_DF_FAULT;
+	if ((la & (PAGE_SIZE - 1)) > PAGE_SIZE - sizeof(g) || gmem_read(&v->vm->mem, gpa, g, sizeof(g)))
+		return false;
+	if (svm_df_gate_bad(g))
+		return true;
+	return !((g[0] >> 32) & 7) && s->cpl == 0 && svm_df_stack_bad(v, s);
+}
+
 /* #DF is intercepted because Bochs 2.7 does not honour the SHUTDOWN
  * intercept for a triple fault raised during exception delivery (it
  * stops the whole emulator). When the IDT cannot even hold the #DF gate,
- * the delivery would shut down: kill the guest as a triple fault.
- * Otherwise re-inject the #DF (error code 0, APM Vol. 2 8.2.9) as the CPU
- * would have delivered it; a failure then is a real shutdown, intercepted
- * as such. The event whose delivery raised the #DF is superseded. */
+ * or the #DF's own delivery certainly fails (svm_df_doomed), the delivery
+ * would shut down: kill the guest as a triple fault. Otherwise re-inject
+ * the #DF (error code 0, APM Vol. 2 8.2.9) as the CPU would have
+ * delivered it; a failure then is a real shutdown, intercepted as such.
+ * The event whose delivery raised the #DF is superseded. */
 static enum exit_action svm_exit_df(struct vcpu *v, struct vmcb *vmcb, const char *name)
 {
 	(void)name;
 	v->event_pending = false;
-	if (vmcb->save.idtr.limit < svm_idt_df_end(&vmcb->save))
+	if (vmcb->save.idtr.limit < svm_idt_df_end(&vmcb->save) || svm_df_doomed(v, &vmcb->save))
 		return emu_triple_fault(v);
 	svm_inject_exception(v, 8, true, 0);
 	return EXIT_RESUME;
