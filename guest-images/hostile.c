@@ -417,6 +417,9 @@ static void check_msr_gp(void)
 		{ 0xC0000082, true, 0x0000800000000000UL, "wrmsr LSTAR non-canonical" },
 		{ 0xC0000102, true, 0x8000000000000000UL, "wrmsr KERNEL_GS_BASE non-canonical" },
 		{ MSR_APIC_BASE, true, 0xFEE00900UL | (1UL << 63), "wrmsr APIC_BASE reserved bit 63" },
+		{ 0xC0000100, true, 0xffff800000000000UL >> 1, "wrmsr FS_BASE non-canonical" },
+		{ 0xC0000101, true, 0x0000800000000000UL, "wrmsr GS_BASE non-canonical" },
+		{ 0x277, true, 0x0007040600070402UL, "wrmsr PAT with reserved memory type 2" },
 	};
 	u64 efer = rt_rdmsr(MSR_EFER), bad_vmx = 0;
 	int v;
@@ -685,7 +688,13 @@ static void check_xcr0(void)
 {
 	u32 r[4];
 	u64 cr4 = rt_read_cr4(), supported;
+	struct cr_write w = { CREG_XCR0, 1 };
+	int v;
 
+	if (!(cr4 & CR4_OSXSAVE)) {
+		v = rt_try(do_cr_write, &w);
+		rt_report(v == VEC_UD, "cr: xsetbv with CR4.OSXSAVE clear raises #UD (vector %d)", v);
+	}
 	rt_cpuid(1, 0, r);
 	if (!(r[2] & (1u << 26))) {
 		rt_printf("SKIP: cr: xsetbv checks (CPUID.1:ECX.XSAVE clear)\n");
