@@ -3,6 +3,7 @@
  * page faults, HLT, triple faults and intercepted virtualization
  * instructions. */
 #include "core/emulate.h"
+#include "core/emu_int.h"
 #include "core/bench.h"
 #include "core/cpu.h"
 #include "core/cpufeat.h"
@@ -12,6 +13,7 @@
 #include "core/vm.h"
 #include "core/vdev/uart.h"
 #include "core/vplat.h"
+#include "core/x86emu.h"
 #include "drivers/lapic.h"
 #include "mm/pager.h"
 #include "core/options.h"
@@ -232,6 +234,36 @@ static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
 	return EXIT_RESUME;
 }
 
+/* Whether the instruction at RIP is MOVS or STOS (with or without REP):
+ * on write-ignored memory those go through the instruction emulator, so
+ * RCX, RSI and RDI end as on a PC rather than where the first write
+ * stopped. */
+static bool tdp_is_string(struct vcpu *v)
+{
+	static const enum x86_mode modes[] = {
+		[INSN_MODE_16] = X86_MODE_16, [INSN_MODE_32] = X86_MODE_32,
+		[INSN_MODE_64] = X86_MODE_64,
+	};
+	u8 bytes[X86_INSN_MAX];
+	enum insn_mode m;
+	struct x86_insn in;
+	int err;
+	size_t got = emu_fetch_insn(v, bytes, sizeof(bytes), &m, &err);
+	return got && x86emu_decode(bytes, got, modes[m], &in) == X86EMU_OK &&
+	       (in.op == X86_OP_MOVS || in.op == X86_OP_STOS);
+}
+
+/* A write to ROM or the VGA hole: dropped. String instructions are
+ * emulated (each exit does a bounded number of iterations: progress, not
+ * a repeat); anything else is skipped by its decoded length. */
+static enum exit_action tdp_ignore_write(struct vcpu *v, gpa_t a)
+{
+	if (!tdp_is_string(v))
+		return tdp_skip_insn(v, a);
+	v->vm->last_fault_gpa = ~0ull;
+	return emu_mmio(v, a);
+}
+
 enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch)
 {
 	struct vm *vm = v->vm;
@@ -263,7 +295,7 @@ enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch
 		vm->last_fault_gpa = ~0ull;   /* waiting is progress, not a repeat */
 		return EXIT_YIELD;
 	case PAGER_IGNORE:
-		return tdp_skip_insn(v, gpa);
+		return tdp_ignore_write(v, gpa);
 	case PAGER_NOMEM:
 		vm_kill(vm, "out of memory: no frame can be freed for guest-physical 0x%lx%s", gpa.v,
 			pager_overcommit() ? " (swap full)" : " (no swap area)");

@@ -241,6 +241,41 @@ static void scan_beyond(u64 at)
 		rt_report(v == ~0UL, "physscan: read of 0x%lx survived, value 0x%lx", at, v);
 }
 
+/* String writes over a whole ignored-write page (the VGA hole, ROM) must
+ * finish as on a PC: RCX 0, RDI (and RSI) past the page, the page
+ * unchanged. op: 0 REP STOSQ, 1 REP STOSB (4096 iterations), 2 REP MOVSQ
+ * from RAM. */
+static bool rep_ignored(u64 page, int op)
+{
+	static const char *const names[] = { "rep stosq", "rep stosb", "rep movsq" };
+	static u64 src[WORDS];
+	u64 rdi = page, rsi = (u64)src, first = *(volatile u64 *)page;
+	u64 rcx = op == 1 ? PAGE_SIZE : WORDS;
+	bool ok;
+
+	if (op == 0)
+		asm volatile("rep stosq" : "+c"(rcx), "+D"(rdi) : "a"(0x1122334455667788UL) : "memory");
+	else if (op == 1)
+		asm volatile("rep stosb" : "+c"(rcx), "+D"(rdi) : "a"(0x5aUL) : "memory");
+	else
+		asm volatile("rep movsq" : "+c"(rcx), "+D"(rdi), "+S"(rsi) :: "memory");
+	ok = !rcx && rdi == page + PAGE_SIZE && *(volatile u64 *)page == first &&
+	     (op != 2 || rsi == (u64)src + PAGE_SIZE);
+	if (!ok)
+		rt_printf("hostile: %s at 0x%lx: rcx %lu rdi 0x%lx word 0x%lx\n", names[op], page,
+			  rcx, rdi, *(volatile u64 *)page);
+	return ok;
+}
+
+static bool string_writes_ignored(void)
+{
+	bool ok = true;
+
+	for (int op = 0; op < 3; op++)
+		ok &= rep_ignored(0xB8000, op) & rep_ignored(0xF0000, op);
+	return ok;
+}
+
 static int mode_physscan(const char *cmdline)
 {
 	struct scan_count c = { 0 };
@@ -253,6 +288,8 @@ static int mode_physscan(const char *cmdline)
 	ok = scan_rom(&rsdp);
 	rt_report(ok, "physscan: 0xc0000-0xfffff reads, writes ignored");
 	rt_report(rsdp, "physscan: ACPI RSDP found in 0xe0000-0xfffff");
+	rt_report(string_writes_ignored(), "physscan: rep stosq, rep stosb and rep movsq over a "
+		  "VGA and a ROM page complete, writing nothing");
 	scan_ram(1 * MiB, ram_top(), &c);
 	rt_report(c.bad == 0, "physscan: RAM to 0x%lx: %lu image pages rewritten, %lu fresh pages "
 		  "zero then patterned (%lu bad), %lu loader pages", ram_top(), c.kept, c.fresh,
