@@ -28,8 +28,10 @@ bool emu_wrmsr(struct vcpu *v, u32 msr, u64 val);
 enum exit_action emu_io(struct vcpu *v, u16 port, u8 size, bool in, u32 *val);
 
 /* An EPT violation / nested page fault at gpa. write/fetch describe the
- * access. Maps RAM on demand (EXIT_RESUME), skips writes to ROM and the VGA
- * hole by decoding the instruction at RIP (EXIT_RESUME with RIP advanced),
+ * access. Maps RAM on demand (EXIT_RESUME), drops writes to ROM and the
+ * VGA hole (MOVS/STOS through the instruction emulator, so a REP finishes
+ * with RCX/RSI/RDI as on a PC; other instructions skipped by their decoded
+ * length: EXIT_RESUME with RIP advanced),
  * kills the guest for an address in no slot or when host memory is out
  * (EXIT_KILL). */
 enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch);
