@@ -44,7 +44,7 @@ fuzz-check-clang:
 		echo "fuzz: $(FUZZ_CC) has no libFuzzer runtime (libclang_rt.fuzzer): install libclang-rt-14-dev" >&2; exit 1; }
 
 define FUZZ_RULE
-$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard core/*.h tests/fuzz/*.h) | fuzz-check-clang
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard core/*.h mm/*.h tests/unit/*.h tests/fuzz/*.h) | fuzz-check-clang
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1))
 endef
