@@ -25,7 +25,7 @@ global_rejects=('^PANIC' 'rmap audit: ' '^audit( [^ ]+)?: [0-9]+ problems')
 # Parse a case file for one platform into: c_cmdline, c_platforms, c_timeout,
 # c_expect[], c_reject[], c_modules[], c_xfail[], c_summary[], c_disks[],
 # c_unchanged[], c_order[], c_trace[], c_value[], c_emusum[], c_check[],
-# c_imageslots[],
+# c_imageslots[], c_hostcorrupt (REGEX => DISK),
 # c_qemuflags (extra QEMU arguments, appended to QEMU_FLAGS). A
 # key written `key@platform:` applies to that platform only and overrides
 # the plain key (every other kind of line adds up instead). c_isovar names the
@@ -35,7 +35,7 @@ parse_case() {
 	local -A scalar=()
 	c_expect=() c_reject=() c_modules=() c_xfail=() c_summary=() c_disks=() c_unchanged=()
 	c_order=() c_trace=() c_value=() c_emusum=() c_check=() c_imageslots=() c_isovar= c_gfx= c_screen=
-	c_qemuflags= c_input=()
+	c_qemuflags= c_input=() c_hostcorrupt=
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line#"${line%%[![:space:]]*}"}
 		[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
@@ -63,6 +63,7 @@ parse_case() {
 		value) c_value+=("$val") ;;
 		emusum) c_emusum+=("$val") ;;
 		imageslots) c_imageslots+=("$val") ;;
+		hostcorrupt) c_hostcorrupt=$val ;;
 		input) c_input+=("$val") ;;
 		check) c_check+=("$val") ;;
 		gfx) c_gfx=$val ;;
@@ -465,6 +466,38 @@ serial_console() {
 	exec 3>&-
 }
 
+# `hostcorrupt: REGEX => DISK`: once a line of serial file $1 matches REGEX
+# (while emulator pid $2 runs), invert byte 2049 of every slot of DISK's
+# image (in disk directory $3) that holds data, behind the hypervisor's back,
+# and say how many in $3/DISK.corrupted. Returns when the emulator has ended.
+host_corrupt() {
+	local log=$1 emu=$2 dir=$3 re=${c_hostcorrupt%% => *} disk=${c_hostcorrupt#* => } first last
+	while kill -0 "$emu" 2>/dev/null && ! tr -d '\r' <"$log" | grep -qE -- "$re"; do
+		sleep 0.05
+	done
+	if kill -0 "$emu" 2>/dev/null; then
+		read -r first last < <("$BUILD/tools/pvswap" show "$dir/$disk.img" 2>/dev/null |
+			sed -nE 's/^ *slots +[0-9]+ \(pages ([0-9]+)\.\.([0-9]+),.*/\1 \2/p')
+		python3 - "$dir/$disk.img" "$first" "$last" >"$dir/$disk.corrupted" <<'PY'
+import sys
+a, b = int(sys.argv[2]), int(sys.argv[3])
+zero, n = bytes(4096), 0
+with open(sys.argv[1], 'r+b') as f:
+    for page in range(a, b + 1):
+        f.seek(page * 4096)
+        p = f.read(4096)
+        if p and p != zero[:len(p)]:
+            f.seek(page * 4096 + 2049)
+            f.write(bytes([p[2049] ^ 0xff]))
+            n += 1
+print(n)
+PY
+	fi
+	while kill -0 "$emu" 2>/dev/null; do
+		sleep 0.1
+	done
+}
+
 run_pair() {
 	local name=$1 plat=$2 file="$casedir/$1.case"
 	local id="$name@$plat" out="$BUILD/integration/$name-$plat"
@@ -513,6 +546,7 @@ run_pair() {
 			>"$out/emulator.out" 2>&1 </dev/null &
 		local emu=$!
 		[ -n "$port" ] && serial_console "$port" "$out/serial.log" "$emu"
+		[ -n "$c_hostcorrupt" ] && host_corrupt "$out/serial.log" "$emu" "$out/disks"
 		wait "$emu" 2>/dev/null   # an emulator crashing at exit is judged by its log
 		rc=$?
 		clean_serial "$out/serial.log" >"$out/serial.clean"
