@@ -26,8 +26,10 @@ GUEST_ELFS    := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES)) $(GUEST_OUT)/he
 # Malformed modules the loader must reject: no Multiboot header; a segment
 # outside guest RAM; two segments overlapping.
 GUEST_BAD     := $(GUEST_OUT)/notelf.bin $(GUEST_OUT)/badseg.elf $(GUEST_OUT)/overlap.elf
+# The hostile guest is several files: hostile.c and these parts.
+HOSTILE_PARTS := $(patsubst %,$(GUEST_OUT)/obj/%.c.o,hostile_mem hostile_virt hostile_cr hostile_io)
 GUEST_OBJS    := $(GUEST_RT) $(GUEST_ENTRY) $(GUEST_OUT)/obj/rt/entry-aout.S.o \
-	$(patsubst %,$(GUEST_OUT)/obj/%.c.o,$(GUEST_NAMES))
+	$(patsubst %,$(GUEST_OUT)/obj/%.c.o,$(GUEST_NAMES)) $(HOSTILE_PARTS)
 
 .PHONY: guests
 guests: $(GUEST_ELFS) $(GUEST_BAD)
@@ -50,6 +52,10 @@ $(GUEST_OUT)/obj/rt/entry-aout.S.o: $(GUEST_DIR)/rt/entry.S
 # among them, take ELF32 only; the code inside stays 64-bit).
 $(GUEST_OUT)/%.elf64: $(GUEST_OUT)/obj/%.c.o $(GUEST_RT) $(GUEST_ENTRY) $(GUEST_DIR)/rt/guest.ld
 	$(LD) $(GLDFLAGS) -o $@ $(GUEST_ENTRY) $(GUEST_RT) $<
+
+$(GUEST_OUT)/hostile.elf64: $(GUEST_OUT)/obj/hostile.c.o $(HOSTILE_PARTS) $(GUEST_RT) \
+		$(GUEST_ENTRY) $(GUEST_DIR)/rt/guest.ld
+	$(LD) $(GLDFLAGS) -o $@ $(GUEST_ENTRY) $(GUEST_RT) $(GUEST_OUT)/obj/hostile.c.o $(HOSTILE_PARTS)
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/%.elf64
 	$(OBJCOPY) -O elf32-i386 $< $@
