@@ -85,8 +85,6 @@ static void write_page_done(hpa_t f, u64 slot, int status)
 	if (status != E_OK) {
 		vm->mem.write_errors++;
 		swap_slot_retire(&swap_area_active()->slots, slot);
-		pr_warn("pager: write of guest %s page to slot %lu failed: slot retired, page stays resident",
-			vm->name, slot);
 		if (st.state == PAGESTATE_WRITEBACK)
 			pager_remap(vm, e.leaf, f);
 		frame_desc(f)->flags &= ~FRAME_F_PINNED;
@@ -103,9 +101,29 @@ static void write_page_done(hpa_t f, u64 slot, int status)
 	}
 }
 
+/* Count a failed write command, say so (the first few), and stop writing to
+ * an area whose commands keep failing (a disk that is gone): its victims then
+ * stay resident, as without swap, instead of retiring every slot in turn. */
+static void write_failed(const struct pager_io *io)
+{
+	struct swap_area *a = swap_area_active();
+	if (pager.write_fail_cmds++ < PAGER_WRITE_FAIL_LINES)
+		pr_warn("pager: write of %u pages to slots %lu..%lu failed: slots retired, pages "
+			"stay resident", io->npages, io->slot, io->slot + io->npages - 1);
+	if (++pager.write_fail_run == PAGER_WRITE_FAIL_RUN && !pager.swap_failing) {
+		pager.swap_failing = true;
+		pr_err("pager: swap %s: %u write commands failed in a row; no more writes to it "
+		       "(evicted pages stay resident)", a->name, PAGER_WRITE_FAIL_RUN);
+	}
+}
+
 static void write_done(struct blk_req *r)
 {
 	struct pager_io *io = r->ctx;
+	if (r->status != E_OK)
+		write_failed(io);
+	else
+		pager.write_fail_run = 0;
 	for (u32 i = 0; i < io->npages; i++)
 		write_page_done(io->frames[i], io->slot + i, r->status);
 	pager_io_put(io);
@@ -183,7 +201,7 @@ static void write_chunk(const hpa_t *frames, u32 n)
 static void write_victims(hpa_t *frames, u32 n)
 {
 	struct swap_area *a = swap_area_active();
-	if (!a) {
+	if (!a || pager.swap_failing) {
 		for (u32 i = 0; i < n; i++)
 			victim_keep_resident(frames[i]);
 		return;

@@ -11,6 +11,8 @@
 
 #define PAGER_IO_MAX 64          /* requests in flight at once */
 #define PAGER_RESERVE_MIN 512    /* frames kept for tables, heap, VMCS/VMCB */
+#define PAGER_WRITE_FAIL_RUN 8   /* failed write commands in a row: the area is failing */
+#define PAGER_WRITE_FAIL_LINES 16   /* failed write commands reported one by one */
 
 /* One swap request: pages written out to contiguous slots (eviction), or
  * one page read in (fault). frames[i] goes to slot + i. */
@@ -45,6 +47,9 @@ struct pager {
 	u64 sweeps, swap_full, audit_problems;
 	u64 integrity_errors;        /* swap-ins whose checksum did not match */
 	struct pager_ioerr ioerr[VM_MAX + 1];   /* by VM id */
+	u32 write_fail_run;          /* write commands failed in a row */
+	u64 write_fail_cmds;         /* write commands failed in all */
+	bool swap_failing;           /* PAGER_WRITE_FAIL_RUN in a row: no more writes */
 	u64 teardown_audits, teardown_audit_tsc;   /* audits at guests' ends, their cost */
 	u64 cmds_read, cmds_written, pages_read, pages_written;
 };
