@@ -131,6 +131,9 @@ static void fault_parse(void)
 void blk_fault_arm(void)
 {
 	fault.armed = fault.nrules != 0;
+	if (fault.armed && fault.disk[0] && !blk_find(fault.disk))
+		pr_warn("blkfault=%s: no disk named %s: nothing will be injected", blk_fault_spec,
+			fault.disk);
 }
 
 /* Does rule ru hit the command r, whose count of ru's kind is c? */
