@@ -442,7 +442,7 @@ last_lines() {
 serial_console() {
 	local port=$1 log=$2 emu=$3 i re text cat_pid
 	for i in $(seq 200); do
-		exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
+		{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null && break
 		kill -0 "$emu" 2>/dev/null || return 0
 		sleep 0.1
 	done
