@@ -191,14 +191,27 @@ static void sched_idle(struct vm *vms, size_t n)
 		sched_sleep(wake);
 }
 
+/* A guest can end outside its own slice (a swap-in failing in another's
+ * I/O completion, a timeout): tear it down once, whenever it is seen. */
+static void sched_reap(struct vm *vm, void (*ended)(struct vm *vm))
+{
+	if (vm->sched_live && vm->state != VM_RUNNING) {
+		vm->sched_live = false;
+		ended(vm);
+	}
+}
+
 void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 {
 	size_t running, runnable;
+	for (size_t i = 0; i < n; i++)
+		vms[i].sched_live = vms[i].state == VM_RUNNING;
 	do {
 		focus_poll();
 		running = runnable = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct vm *vm = &vms[i];
+			sched_reap(vm, ended);
 			if (vm->state != VM_RUNNING)
 				continue;
 			sched_check_timeout(vm, rdtsc());
@@ -211,13 +224,15 @@ void sched_run(struct vm *vms, size_t n, void (*ended)(struct vm *vm))
 			if (vm->state == VM_RUNNING)
 				running++;
 			else
-				ended(vm);
+				sched_reap(vm, ended);
 			if (sched_sequential && vm->state == VM_RUNNING)
 				break;   /* the later guests wait for this one's end */
 		}
 		if (running && !runnable)
 			sched_idle(vms, n);
 	} while (running);
+	for (size_t i = 0; i < n; i++)
+		sched_reap(&vms[i], ended);
 }
 
 /* The slice timer really ends a slice: arm it, let interrupts in, and

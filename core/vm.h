@@ -44,6 +44,7 @@ struct vm {
 	struct vplat plat;               /* the other PC devices (core/vplat.h) */
 
 	bool vcpu_made;                  /* vcpu_create succeeded */
+	bool sched_live;                 /* the scheduler has it and has not torn it down */
 	u64 timeout_ms;                  /* (c) timeout=, 0 = none */
 	u64 deadline_tsc;                /* TSC at which the timeout kills it */
 	u64 slices;                      /* slices it was given */
