@@ -136,10 +136,11 @@ static bool frames_short(u64 margin)
 	return pager.used + margin > pager.cap || frame_free_count() < PAGER_RESERVE_MIN / 2;
 }
 
-/* gmem hook: a zeroed frame for a guest's RAM, reclaiming when the cap or
- * the guest's limit= is reached. FRAME_INVALID when nothing could be freed
- * now (the fault then waits for writebacks or fails). */
-static hpa_t pager_alloc_frame(struct gmem *g)
+/* A frame for a guest's RAM, reclaiming when the cap or the guest's
+ * limit= is reached; zeroed unless the caller overwrites all of it.
+ * FRAME_INVALID when nothing could be freed now (the fault then waits for
+ * writebacks or fails). */
+static hpa_t pager_take_frame(struct gmem *g, bool zero)
 {
 	struct vm *vm = g->hook_ctx;
 	if (g->limit_pages && g->resident_pages >= g->limit_pages)
@@ -148,10 +149,21 @@ static hpa_t pager_alloc_frame(struct gmem *g)
 		pager_sweep(PAGER_SWEEP_MAX, NULL);
 	if (frames_short(1) || (g->limit_pages && g->resident_pages >= g->limit_pages))
 		return hpa(FRAME_INVALID);
-	hpa_t f = frame_alloc_zeroed(FRAME_GUEST, g->owner);
+	hpa_t f = zero ? frame_alloc_zeroed(FRAME_GUEST, g->owner) : frame_alloc(FRAME_GUEST, g->owner);
 	if (frame_is_valid(f))
 		pager.used++;
 	return f;
+}
+
+/* gmem hook: a zeroed frame (demand allocation). */
+static hpa_t pager_alloc_frame(struct gmem *g)
+{
+	return pager_take_frame(g, true);
+}
+
+hpa_t pager_alloc_for_read(struct vm *vm)
+{
+	return pager_take_frame(&vm->mem, false);
 }
 
 static void pager_frame_mapped(struct gmem *g, hpa_t f)

@@ -51,7 +51,7 @@ static enum pager_result swap_in(struct vm *vm, u64 *leaf, u64 slot)
 		vm->waiting = VM_WAIT_FRAMES;
 		return PAGER_WAIT;
 	}
-	hpa_t f = vm->mem.hooks->alloc_frame(&vm->mem);
+	hpa_t f = pager_alloc_for_read(vm);
 	if (!frame_is_valid(f)) {
 		pager_io_put(io);
 		return pager.io_in_flight ? (vm->waiting = VM_WAIT_FRAMES, PAGER_WAIT) : PAGER_NOMEM;

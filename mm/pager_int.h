@@ -88,4 +88,9 @@ u32 pager_sweep(u32 want, struct vm *only);
 /* The flush callback for tlbgen: the vendor's EPT/NPT flush of that VM. */
 void pager_flush_vm(struct tlbgen *g, void *ctx);
 
+/* A frame for a swap-in, not zeroed: the read fills all 4 KiB before the
+ * page is mapped, and a failed or mismatching read never maps it (the
+ * frame is released unseen). Same reclaim rules as the gmem hook. */
+hpa_t pager_alloc_for_read(struct vm *vm);
+
 #endif
