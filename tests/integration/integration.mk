@@ -94,7 +94,7 @@ test:
 		echo "not ok - build: $(HV_ELF) or a guest image failed to build" > $(BUILD)/results/build.tap
 	@$(MAKE) --no-print-directory linux-check || \
 		echo "not ok - linux: fetching or building the Linux test guest failed (make linux)" > $(BUILD)/results/linux-make.tap
-	@$(MAKE) --no-print-directory unit || \
+	@$(MAKE) --no-print-directory -j$(INT_JOBS) unit || \
 		echo "not ok - unit: make unit failed (unit tests did not build?)" > $(BUILD)/results/unit-make.tap
 	@if $(MAKE) --no-print-directory fuzz-replay > $(BUILD)/results/fuzz-replay.log 2>&1; then \
 		sed 's/^fuzz-replay \(.*\)/ok - fuzz-replay \1/;t;d' $(BUILD)/results/fuzz-replay.log > $(BUILD)/results/fuzz.tap; \

@@ -29,9 +29,16 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. -Itests/unit \
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 UNIT_HDRS   := $(wildcard core/*.h core/vdev/*.h mm/*.h drivers/*.h tests/unit/*.h)
 
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_PURE_SRCS) $(UNIT_SUPPORT) $(UNIT_HDRS)
+# The pure sources are compiled once and linked into every test program.
+UNIT_OBJS   := $(patsubst %.c,$(BUILD)/unit/obj/%.o,$(UNIT_PURE_SRCS) $(UNIT_SUPPORT))
+
+$(BUILD)/unit/obj/%.o: %.c $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_PURE_SRCS) $(UNIT_SUPPORT) -lcmocka
+	$(HOSTCC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_OBJS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJS) -lcmocka
 
 unit-build: $(UNIT_TESTS)
 
