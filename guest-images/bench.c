@@ -12,8 +12,6 @@
  * Options: samples=<n> (101, at most 501), pages at 8 MiB up. */
 #include "rt.h"
 
-#define HYPERCALL_MAGIC 0x7076000000000000UL    /* core/emulate.h */
-#define HC_EVICT        1
 #define HC_NOP          0xffff                  /* unknown function: E_NOTSUP, no effect */
 #define E_BUSY          (-8)
 #define SAMPLES_MAX     501
@@ -26,13 +24,7 @@ static bool use_vmmcall;
 
 static i64 hypercall(u64 fn, u64 arg)
 {
-	i64 rax;
-
-	if (use_vmmcall)
-		asm volatile("vmmcall" : "=a"(rax) : "a"(HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
-	else
-		asm volatile("vmcall" : "=a"(rax) : "a"(HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
-	return rax;
+	return rt_hypercall(use_vmmcall, fn, arg);
 }
 
 static u64 median(u64 *s, u64 n)
@@ -120,7 +112,7 @@ static u64 swap_in(u64 n, u64 *evicted)
 			i64 rc = E_BUSY;
 			p[8] = 0x5a;
 			for (int tries = 0; rc == E_BUSY && tries < 1000; tries++)
-				rc = hypercall(HC_EVICT, (u64)p);
+				rc = hypercall(RT_HC_EVICT, (u64)p);
 			out[i - g] = rc == 0;
 		}
 		for (int k = 0; k < SETTLE_CALLS; k++)

@@ -1,4 +1,4 @@
-/* evict: asks the hypervisor (debug hypercall HC_EVICT, `debug_hypercalls`)
+/* evict: asks the hypervisor (debug hypercall RT_HC_EVICT, `debug_hypercalls`)
  * to evict the pages its exception delivery needs (IDT, GDT, its own page
  * tables, the handler code, the stack the CPU pushes onto), then raises an
  * exception, which must arrive as itself once those pages are swapped in.
@@ -7,8 +7,6 @@
  * the hypercall instructions must raise #UD instead. */
 #include "rt.h"
 
-#define HYPERCALL_MAGIC 0x7076000000000000UL    /* core/emulate.h */
-#define HC_EVICT        1
 #define HC_BOGUS        0xffff                  /* no such function */
 #define VEC_BP          3
 #define VEC_UD          6
@@ -100,13 +98,7 @@ static u64 settle = 200;
 
 static i64 hypercall(u64 fn, u64 arg)
 {
-	i64 rax;
-
-	if (use_vmmcall)
-		asm volatile("vmmcall" : "=a"(rax) : "a"(HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
-	else
-		asm volatile("vmcall" : "=a"(rax) : "a"(HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
-	return rax;
+	return rt_hypercall(use_vmmcall, fn, arg);
 }
 
 static void try_hypercall(void *rc) { *(i64 *)rc = hypercall(HC_BOGUS, 0); }
@@ -209,14 +201,14 @@ static void data_round(void)
 
 	for (u64 i = 0; i < ARRAY_SIZE(data_page); i++)
 		data_page[i] = rt_mix64(i + 1);
-	first = hypercall(HC_EVICT, (u64)data_page);
-	second = hypercall(HC_EVICT, (u64)data_page);
+	first = hypercall(RT_HC_EVICT, (u64)data_page);
+	second = hypercall(RT_HC_EVICT, (u64)data_page);
 	for (u64 i = 0; i < ARRAY_SIZE(data_page); i++)
 		bad += data_page[i] != rt_mix64(i + 1);
 	rt_report(first == 0 && second < 0 && bad == 0,
 		  "evict: data page evicted (%ld), not twice (%ld), read back (%lu bad words)",
 		  first, second, bad);
-	rt_report(hypercall(HC_EVICT, 0xA0000) < 0, "evict: the VGA hole is refused");
+	rt_report(hypercall(RT_HC_EVICT, 0xA0000) < 0, "evict: the VGA hole is refused");
 	rt_report(hypercall(HC_BOGUS, 0) < 0, "evict: an unknown function is refused");
 }
 

@@ -4,13 +4,6 @@
 
 /* ---- cr ---- */
 
-#define CR0_PE          (1UL << 0)
-#define CR0_NW          (1UL << 29)
-#define CR0_CD          (1UL << 30)
-#define CR0_PG          (1UL << 31)
-#define CR4_PAE         (1UL << 5)
-#define CR4_LA57        (1UL << 12)
-#define CR4_OSXSAVE     (1UL << 18)
 #define EFER_LME        (1UL << 8)
 
 enum creg { CREG_CR0, CREG_CR4, CREG_EFER, CREG_XCR0, CREG_XCR1 };

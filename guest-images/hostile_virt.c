@@ -2,8 +2,6 @@
  * (the MSRs a guest must not reach, and the ones it owns). */
 #include "hostile.h"
 
-#define HYPERCALL_MAGIC 0x7076000000000000UL    /* core/emulate.h */
-#define HC_EVICT        1
 #define E_INVAL         (-2)
 #define E_NOTSUP        (-7)
 
@@ -85,8 +83,8 @@ static void check_hypercalls(bool enabled)
 {
 	static const struct { u64 rax; i64 want; const char *what; } calls[] = {
 		{ 0xdeadbeefcafef00dUL, E_INVAL, "bad magic" },
-		{ HYPERCALL_MAGIC | 0x1234, E_NOTSUP, "unknown function" },
-		{ HYPERCALL_MAGIC | HC_EVICT, -1, "evict of 0xbad0bad0bad00001" },
+		{ RT_HYPERCALL_MAGIC | 0x1234, E_NOTSUP, "unknown function" },
+		{ RT_HYPERCALL_MAGIC | RT_HC_EVICT, -1, "evict of 0xbad0bad0bad00001" },
 	};
 	bool native_vmmcall = !is_intel();
 

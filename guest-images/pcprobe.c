@@ -21,12 +21,6 @@
 #define CPUID1_ECX_XSAVE  (1U << 26)
 #define CPUID1_ECX_AVX    (1U << 28)
 #define CPUID1_EDX_SSE2   (1U << 26)
-#define CR0_MP          (1UL << 1)
-#define CR0_EM          (1UL << 2)
-#define CR0_TS          (1UL << 3)
-#define CR4_OSFXSR      (1UL << 9)
-#define CR4_OSXMMEXCPT  (1UL << 10)
-#define CR4_OSXSAVE     (1UL << 18)
 #define UNMAPPED_VA     0x300000000UL   /* 12 GiB: above the 8 GiB identity map */
 #define BAD_SELECTOR    0x1230          /* far beyond the runtime's 4-entry GDT */
 #define VEC_BP          3

@@ -8,7 +8,6 @@
 #define VEC_GP          13
 #define MSR_EFER        0xC0000080
 #define EFER_SVME       (1UL << 12)
-#define CR4_VMXE        (1UL << 13)
 #define MSR_UNKNOWN     0x12345678
 /* No device at this port on pagevisor, QEMU's PC or Bochs (QEMU's fw_cfg
  * sits at 0x510-0x51b, so not there); port=<n> picks another. */

@@ -8,12 +8,6 @@
 
 #define MAX_WORDS     32
 #define SHOW_MAX      4               /* mismatch lines printed per kind */
-#define CR0_MP        (1UL << 1)
-#define CR0_EM        (1UL << 2)
-#define CR0_TS        (1UL << 3)
-#define CR4_OSFXSR    (1UL << 9)
-#define CR4_OSXMMEXCPT (1UL << 10)
-#define CR4_OSXSAVE   (1UL << 18)
 #define XCR0_X87_SSE_AVX 7UL
 
 /* CPUID bits (SDM Vol. 2A CPUID, AMD CPUID Specification #25481). */

@@ -143,3 +143,14 @@ void *memcpy(void *d, const void *s, size_t n)
 		*p++ = *q++;
 	return d;
 }
+
+i64 rt_hypercall(bool vmmcall, u64 fn, u64 arg)
+{
+	i64 rax;
+
+	if (vmmcall)
+		asm volatile("vmmcall" : "=a"(rax) : "a"(RT_HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
+	else
+		asm volatile("vmcall" : "=a"(rax) : "a"(RT_HYPERCALL_MAGIC | fn), "b"(arg) : "memory");
+	return rax;
+}

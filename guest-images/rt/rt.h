@@ -148,4 +148,26 @@ static inline u32 rt_inl(u16 port) { u32 v; asm volatile("inl %1, %0" : "=a"(v) 
 
 static inline u64 rt_read_cr4(void) { u64 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 
+/* Control-register bits the guests set or test (SDM Vol. 3A 2.5). */
+#define CR0_PE          (1UL << 0)
+#define CR0_MP          (1UL << 1)
+#define CR0_EM          (1UL << 2)
+#define CR0_TS          (1UL << 3)
+#define CR0_NW          (1UL << 29)
+#define CR0_CD          (1UL << 30)
+#define CR0_PG          (1UL << 31)
+#define CR4_PAE         (1UL << 5)
+#define CR4_OSFXSR      (1UL << 9)
+#define CR4_OSXMMEXCPT  (1UL << 10)
+#define CR4_LA57        (1UL << 12)
+#define CR4_VMXE        (1UL << 13)
+#define CR4_OSXSAVE     (1UL << 18)
+
+/* pagevisor's debug hypercall (`debug_hypercalls`; core/emulate.h): RAX =
+ * magic | function, RBX = argument, result in RAX. VMCALL on Intel,
+ * VMMCALL on AMD (the other one is #UD from the CPU itself). */
+#define RT_HYPERCALL_MAGIC 0x7076000000000000UL
+#define RT_HC_EVICT 1
+i64 rt_hypercall(bool vmmcall, u64 fn, u64 arg);
+
 #endif
