@@ -5,6 +5,12 @@
 
 #include "core/types.h"
 
+/* A 48-bit canonical linear address: bits 63:47 all equal (SDM Vol. 1 3.3.7.1). */
+static inline bool is_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }

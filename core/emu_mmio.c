@@ -25,11 +25,6 @@ struct mmio_ctx {
 	bool user;            /* CPL 3: user-mode page checks */
 };
 
-static int mmio_gwalk_read(void *ctx, gpa_t a, void *dst, u64 len)
-{
-	return gmem_read(ctx, a, dst, len);
-}
-
 /* Linear to guest-physical for an access of the emulated instruction;
  * a guest #PF or #GP is injected (and -1 returned) where the CPU would
  * have raised one. */
@@ -37,7 +32,7 @@ static int mmio_translate(struct mmio_ctx *c, u64 la, bool write, gpa_t *out)
 {
 	struct gwalk_result res;
 	u32 access = (write ? GWALK_WRITE : 0) | (c->user ? GWALK_USER : 0);
-	int rc = gwalk(&c->regs, la, access, mmio_gwalk_read, &c->v->vm->mem, &res);
+	int rc = gwalk(&c->regs, la, access, emu_guest_read, &c->v->vm->mem, &res);
 	if (rc == 0) {
 		*out = res.gpa;
 		return 0;
@@ -161,8 +156,7 @@ static enum exit_action mmio_exec(struct vcpu *v, gpa_t a, const struct x86_insn
 {
 	struct mmio_ctx c = {
 		.v = v,
-		.regs = { vcpu_ops->get_reg(v, VREG_CR0), vcpu_ops->get_reg(v, VREG_CR3),
-			  vcpu_ops->get_reg(v, VREG_CR4), vcpu_ops->get_reg(v, VREG_EFER) },
+		.regs = emu_gwalk_regs(v),
 		.user = ((vcpu_ops->get_reg(v, VREG_SS_ATTR) >> 5) & 3) == 3,
 	};
 	switch (x86emu_exec(in, cpu, &mmio_mem_ops, &c, REP_ITER_MAX)) {
@@ -183,29 +177,40 @@ static enum exit_action mmio_exec(struct vcpu *v, gpa_t a, const struct x86_insn
 	}
 }
 
+enum x86emu_result emu_decode_at_rip(struct vcpu *v, struct emu_insn *d)
+{
+	enum insn_mode m;
+	d->got = emu_fetch_insn(v, d->bytes, sizeof(d->bytes), &m, &d->err);
+	d->mode = mmio_modes[m];
+	if (!d->got)
+		return X86EMU_BAD;
+	return x86emu_decode(d->bytes, d->got, d->mode, &d->in);
+}
+
+enum exit_action emu_mmio_exec(struct vcpu *v, gpa_t a, const struct emu_insn *d)
+{
+	struct x86_cpu cpu;
+	mmio_load_cpu(v, &cpu, d->mode);
+	return mmio_exec(v, a, &d->in, &cpu);
+}
+
 enum exit_action emu_mmio(struct vcpu *v, gpa_t a)
 {
-	u8 bytes[X86_INSN_MAX];
-	enum insn_mode m;
-	struct x86_insn in;
-	struct x86_cpu cpu;
-	int err;
+	struct emu_insn d;
 
-	size_t got = emu_fetch_insn(v, bytes, sizeof(bytes), &m, &err);
-	if (!got)
-		return mmio_kill(v, a, bytes, 0, "cannot fetch the instruction");
-	switch (x86emu_decode(bytes, got, mmio_modes[m], &in)) {
+	switch (emu_decode_at_rip(v, &d)) {
 	case X86EMU_OK:
-		break;
+		return emu_mmio_exec(v, a, &d);
 	case X86EMU_BAD:
-		if (got < sizeof(bytes) && err)
-			return mmio_kill(v, a, bytes, got, "instruction cut short by an unreadable page");
+		if (!d.got)
+			return mmio_kill(v, a, d.bytes, 0, "cannot fetch the instruction");
+		if (d.got < sizeof(d.bytes) && d.err)
+			return mmio_kill(v, a, d.bytes, d.got,
+					 "instruction cut short by an unreadable page");
 		vm_diag(v->vm, "invalid instruction on device memory 0x%lx: #UD", a.v);
 		vcpu_ops->inject_exception(v, UD_VECTOR, false, 0);
 		return EXIT_RESUME;
 	default:
-		return mmio_kill(v, a, bytes, got, "instruction not emulated");
+		return mmio_kill(v, a, d.bytes, d.got, "instruction not emulated");
 	}
-	mmio_load_cpu(v, &cpu, mmio_modes[m]);
-	return mmio_exec(v, a, &in, &cpu);
 }

@@ -89,11 +89,6 @@ static const struct msr_rule *msr_rule_find(u32 msr)
 	return NULL;
 }
 
-static bool is_canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
-}
-
 /* Each PAT byte must be UC 0, WC 1, WT 4, WP 5, WB 6 or UC- 7. */
 static bool pat_valid(u64 v)
 {
@@ -223,9 +218,10 @@ static bool tdp_fault_repeats(struct vm *vm, gpa_t a)
 	return false;
 }
 
-static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
+/* Skip the len-byte instruction that wrote to write-ignored memory at a
+ * (len 0: it could not be decoded, the guest is already killed). */
+static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a, u32 len)
 {
-	u32 len = emu_insn_len(v);
 	if (!len)
 		return EXIT_KILL;
 	vm_diag(v->vm, "write to read-only guest-physical 0x%lx ignored (RIP 0x%lx)", a.v,
@@ -234,34 +230,20 @@ static enum exit_action tdp_skip_insn(struct vcpu *v, gpa_t a)
 	return EXIT_RESUME;
 }
 
-/* Whether the instruction at RIP is MOVS or STOS (with or without REP):
- * on write-ignored memory those go through the instruction emulator, so
- * RCX, RSI and RDI end as on a PC rather than where the first write
- * stopped. */
-static bool tdp_is_string(struct vcpu *v)
-{
-	static const enum x86_mode modes[] = {
-		[INSN_MODE_16] = X86_MODE_16, [INSN_MODE_32] = X86_MODE_32,
-		[INSN_MODE_64] = X86_MODE_64,
-	};
-	u8 bytes[X86_INSN_MAX];
-	enum insn_mode m;
-	struct x86_insn in;
-	int err;
-	size_t got = emu_fetch_insn(v, bytes, sizeof(bytes), &m, &err);
-	return got && x86emu_decode(bytes, got, modes[m], &in) == X86EMU_OK &&
-	       (in.op == X86_OP_MOVS || in.op == X86_OP_STOS);
-}
-
-/* A write to ROM or the VGA hole: dropped. String instructions are
- * emulated (each exit does a bounded number of iterations: progress, not
- * a repeat); anything else is skipped by its decoded length. */
+/* A write to ROM or the VGA hole: dropped. MOVS and STOS (with or without
+ * REP) go through the instruction emulator, so RCX, RSI and RDI end as on
+ * a PC rather than where the first write stopped (each exit does a
+ * bounded number of iterations: progress, not a repeat); anything else is
+ * skipped by its decoded length. */
 static enum exit_action tdp_ignore_write(struct vcpu *v, gpa_t a)
 {
-	if (!tdp_is_string(v))
-		return tdp_skip_insn(v, a);
+	struct emu_insn d;
+	if (emu_decode_at_rip(v, &d) != X86EMU_OK)
+		return tdp_skip_insn(v, a, emu_insn_len(v));
+	if (d.in.op != X86_OP_MOVS && d.in.op != X86_OP_STOS)
+		return tdp_skip_insn(v, a, d.in.len);
 	v->vm->last_fault_gpa = ~0ull;
-	return emu_mmio(v, a);
+	return emu_mmio_exec(v, a, &d);
 }
 
 enum exit_action emu_tdp_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch)

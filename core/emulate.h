@@ -8,6 +8,7 @@
 #include "core/types.h"
 #include "core/addr.h"
 #include "core/vcpu.h"
+#include "core/gwalk.h"
 
 /* CPUID with leaf = gprs.rax, subleaf = gprs.rcx: fills rax..rdx from the
  * allow-list of core/cpuid.c (VMX/SVM hidden, leaf 0x40000000 says
@@ -82,6 +83,12 @@ enum exit_action emu_hypercall(struct vcpu *v, const char *name, bool *advance);
 /* An exit the vendor table has no handler for: dump state, kill the guest. */
 enum exit_action emu_unhandled_exit(struct vcpu *v, const char *vendor, u64 code,
 				    const char *name);
+
+/* The vCPU's paging registers for core/gwalk.c, and the gwalk_read_fn
+ * that reads a guest's memory (ctx is its struct gmem): every walk of a
+ * guest's page tables by the hypervisor goes through these two. */
+struct gwalk_regs emu_gwalk_regs(struct vcpu *v);
+int emu_guest_read(void *gmem, gpa_t a, void *dst, u64 len);
 
 /* Length of the instruction at the guest's RIP (fetched through the guest's
  * own paging), for exits whose hardware gives none (SVM without NRIP save,

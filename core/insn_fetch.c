@@ -27,10 +27,18 @@
 /* Room for " xx" per byte of the longest instruction. */
 #define HEX_BUF (3 * INSN_MAX_LEN + 1)
 
-/* gwalk_read_fn over the VM's guest memory. */
-static int insn_fetch_read(void *ctx, gpa_t a, void *dst, u64 len)
+int emu_guest_read(void *gmem, gpa_t a, void *dst, u64 len)
 {
-	return gmem_read(ctx, a, dst, len);
+	return gmem_read(gmem, a, dst, len);
+}
+
+struct gwalk_regs emu_gwalk_regs(struct vcpu *v)
+{
+	const struct vcpu_ops *ops = vcpu_ops;
+	return (struct gwalk_regs){
+		.cr0 = ops->get_reg(v, VREG_CR0), .cr3 = ops->get_reg(v, VREG_CR3),
+		.cr4 = ops->get_reg(v, VREG_CR4), .efer = ops->get_reg(v, VREG_EFER),
+	};
 }
 
 /* Default code size from EFER.LMA, CS.L and CS.D (SDM Vol. 3A 5.2.1):
@@ -63,11 +71,7 @@ static u64 insn_fetch_linear(enum insn_mode m, u64 cs_base, u64 rip, size_t off)
 static size_t insn_fetch_bytes(struct vcpu *v, enum insn_mode m, u64 cs_base, u64 rip,
 			       u8 *buf, size_t n, int *err)
 {
-	const struct vcpu_ops *ops = vcpu_ops;
-	struct gwalk_regs regs = {
-		.cr0 = ops->get_reg(v, VREG_CR0), .cr3 = ops->get_reg(v, VREG_CR3),
-		.cr4 = ops->get_reg(v, VREG_CR4), .efer = ops->get_reg(v, VREG_EFER),
-	};
+	struct gwalk_regs regs = emu_gwalk_regs(v);
 	size_t got = 0;
 
 	*err = 0;
@@ -75,7 +79,7 @@ static size_t insn_fetch_bytes(struct vcpu *v, enum insn_mode m, u64 cs_base, u6
 		u64 la = insn_fetch_linear(m, cs_base, rip, got);
 		size_t chunk = MIN(n - got, (size_t)(PAGE_SIZE - (la & (PAGE_SIZE - 1))));
 		struct gwalk_result res;
-		int r = gwalk(&regs, la, 0, insn_fetch_read, &v->vm->mem, &res);
+		int r = gwalk(&regs, la, 0, emu_guest_read, &v->vm->mem, &res);
 		if (!r)
 			r = gmem_read(&v->vm->mem, res.gpa, buf + got, chunk);
 		if (r) {

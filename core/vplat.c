@@ -113,6 +113,7 @@ void vplat_init(struct vm *vm)
 	vdev_uart_init(&vm->uart, vm->name, &irq);
 	vacpipm_init(&p->pm, hz, vplat_now(), vplat_sleep, vm);
 	p->acpi_rsdp = 0;
+	p->sci = false;
 	p->irqs_injected = p->nmis_injected = 0;
 }
 
@@ -236,8 +237,19 @@ static void port_sys_ctrl_a(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 		vplat_reset(vm, "system control port A (port 0x92)");
 }
 
-/* The ACPI PM1a event/control blocks and the PM timer; the SCI (IRQ 9,
- * level) follows the enabled status bits after every access. */
+/* The SCI (IRQ 9, level) follows the enabled PM1 status bits; the lines
+ * are told only when it changes, and nothing is computed while no PM1
+ * event is enabled (the usual case: every entry passes here). */
+static void vplat_update_sci(struct vplat *p, u64 now)
+{
+	bool level = p->pm.en && vacpipm_sci(&p->pm, now);
+	if (level != p->sci) {
+		p->sci = level;
+		vplat_set_irq(p, VPLAT_IRQ_SCI, level);
+	}
+}
+
+/* The ACPI PM1a event/control blocks and the PM timer. */
 static void port_acpi(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 {
 	struct vacpipm *pm = &vm->plat.pm;
@@ -251,7 +263,7 @@ static void port_acpi(struct vm *vm, u16 port, u8 size, bool in, u32 *val)
 	else
 		vacpipm_io_write(pm, b, (u8)(port - base), size, *val, now);
 	if (vm->state == VM_RUNNING)
-		vplat_set_irq(&vm->plat, VPLAT_IRQ_SCI, vacpipm_sci(pm, now));
+		vplat_update_sci(&vm->plat, now);
 }
 
 /* Written by Linux as an I/O delay and by firmware as POST codes. */
@@ -375,7 +387,7 @@ void vplat_tick(struct vm *vm)
 	vlapic_tick(&p->lapic, now);
 	vpit_tick(&p->pit, now);
 	vrtc_tick(&p->rtc, now);
-	vplat_set_irq(p, VPLAT_IRQ_SCI, vacpipm_sci(&p->pm, now));
+	vplat_update_sci(p, now);
 }
 
 u64 vplat_next_event(const struct vm *vm)
@@ -383,9 +395,8 @@ u64 vplat_next_event(const struct vm *vm)
 	const struct vplat *p = &vm->plat;
 	u64 t = vlapic_next_event(&p->lapic);
 	t = MIN(t, vpit_next_event(&p->pit));
-	u64 now = vplat_now();
-	if (!vacpipm_sci(&p->pm, now))     /* an asserted SCI is no future event */
-		t = MIN(t, vacpipm_next_event(&p->pm, now));
+	if (p->pm.en && !p->sci)          /* an asserted SCI is no future event */
+		t = MIN(t, vacpipm_next_event(&p->pm, vplat_now()));
 	return MIN(t, vrtc_next_event(&p->rtc));
 }
 

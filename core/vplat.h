@@ -48,6 +48,7 @@ struct vplat {
 	struct vfwcfg fwcfg;
 	struct vacpipm pm;
 	u64 acpi_rsdp;               /* guest-physical RSDP, 0 if no tables */
+	bool sci;                    /* level of the SCI line as last signalled */
 	u64 irqs_injected;           /* external interrupts delivered */
 	u64 nmis_injected;
 };

@@ -214,7 +214,6 @@ void pager_vm_init(struct vm *vm, u64 limit_pages)
 {
 	ASSERT(vm->id <= VM_MAX);
 	pager.vms[vm->id] = vm;
-	pager.ioerr[vm->id] = (struct pager_ioerr){ 0 };
 	vm->mem.hooks = &pager_hooks;
 	vm->mem.hook_ctx = vm;
 	vm->mem.limit_pages = limit_pages;

@@ -12,6 +12,19 @@
 #include "mm/rmap.h"
 #include "mm/swap_area.h"
 
+/* A swap-in failed (unreadable, or not what was written): stop only the
+ * page's owner. This runs in whatever slice drives the disk; the
+ * scheduler tears the guest down when it next looks at it (sched_reap),
+ * and the page is never mapped (its leaf stays swap-in). */
+static void swapin_failed(struct vm *vm, bool integrity, u64 slot, gpa_t a)
+{
+	if (integrity)
+		vm_kill(vm, "swap integrity error: slot %lu, guest-physical 0x%lx: checksum mismatch",
+			slot, a.v);
+	else
+		vm_kill(vm, "swap-in failed: slot %lu unreadable (guest-physical 0x%lx)", slot, a.v);
+}
+
 static void read_done(struct blk_req *r)
 {
 	struct pager_io *io = r->ctx;
@@ -28,11 +41,10 @@ static void read_done(struct blk_req *r)
 		/* Its data is gone or not what was written: never map it. */
 		swap_slot_retire(&swap_area_active()->slots, io->slot);
 		pager.integrity_errors += bad_sum;
-		pager.ioerr[vm->id] = (struct pager_ioerr){ .set = true, .integrity = bad_sum,
-							    .slot = io->slot, .gpa = gfn_to_gpa(e.gfn) };
 		pr_warn("pager: swap-in of guest %s page 0x%lx from slot %lu: %s; slot retired",
 			vm->name, gfn_to_gpa(e.gfn).v, io->slot,
 			bad_sum ? "checksum mismatch" : "read failed");
+		swapin_failed(vm, bad_sum, io->slot, gfn_to_gpa(e.gfn));
 	} else {
 		pager_remap(vm, e.leaf, f);
 		pager_set_cache_slot(f, io->slot);   /* clean: the slot stays a copy */
@@ -107,23 +119,8 @@ static void pager_unprotect(struct vm *vm, u64 *leaf, hpa_t f)
 	vm->mem.resident_pages++;
 }
 
-/* Kill vm for the swap-in that failed (read_done() recorded it). */
-static enum pager_result swapin_failed(struct vm *vm)
-{
-	const struct pager_ioerr *x = &pager.ioerr[vm->id];
-	if (x->integrity)
-		vm_kill(vm, "swap integrity error: slot %lu, guest-physical 0x%lx: checksum mismatch",
-			x->slot, x->gpa.v);
-	else
-		vm_kill(vm, "swap-in failed: slot %lu unreadable (guest-physical 0x%lx)", x->slot,
-			x->gpa.v);
-	return PAGER_IOERR;
-}
-
 enum pager_result pager_fault(struct vm *vm, gpa_t a, bool write)
 {
-	if (pager.ioerr[vm->id].set)
-		return swapin_failed(vm);
 	u64 *leaf = gmem_leaf(&vm->mem, a);
 	if (!leaf || *leaf == 0)
 		return demand_fault(vm, a, write);
@@ -205,5 +202,4 @@ void pager_vm_release(struct vm *vm)
 	}
 	vm->mem.swapped_pages = 0;
 	pager.vms[vm->id] = NULL;
-	pager.ioerr[vm->id] = (struct pager_ioerr){ 0 };
 }

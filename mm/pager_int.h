@@ -25,16 +25,6 @@ struct pager_io {
 	bool in_use;
 };
 
-/* A swap-in that failed (unreadable, or its checksum did not match): the
- * owner is killed at its next fault, in its own slice, so the scheduler
- * ends it like any other kill. The leaf stays swap-in(frame). */
-struct pager_ioerr {
-	bool set;
-	bool integrity;              /* checksum mismatch, not a read error */
-	u64 slot;
-	gpa_t gpa;
-};
-
 struct pager {
 	bool swap;                   /* (c) a swap area is active */
 	u64 cap;                     /* (c) frames for guest data */
@@ -46,7 +36,6 @@ struct pager {
 	u64 io_in_flight;
 	u64 sweeps, swap_full, audit_problems;
 	u64 integrity_errors;        /* swap-ins whose checksum did not match */
-	struct pager_ioerr ioerr[VM_MAX + 1];   /* by VM id */
 	u32 write_fail_run;          /* write commands failed in a row */
 	u64 write_fail_cmds;         /* write commands failed in all */
 	bool swap_failing;           /* PAGER_WRITE_FAIL_RUN in a row: no more writes */

@@ -55,9 +55,8 @@ static enum exit_action svm_exit_intr(struct vcpu *v, struct vmcb *vmcb, const c
 /* VINTR: the interrupt window opened; emu_before_entry() injects. */
 static enum exit_action svm_exit_vintr(struct vcpu *v, struct vmcb *vmcb, const char *name)
 {
-	(void)name;
+	(void)vmcb, (void)name;
 	svm_request_window(v, false, false);
-	(void)vmcb;
 	return EXIT_RESUME;
 }
 
@@ -193,11 +192,6 @@ static u64 svm_idt_df_end(const struct vmcb_save *s)
 	return (s->efer & EFER_LMA) ? 8 * 16 + 15 : 8 * 8 + 7;
 }
 
-static int svm_df_read(void *ctx, gpa_t a, void *dst, u64 len)
-{
-	return gmem_read(ctx, a, dst, len);
-}
-
 #define SVM_CR4_LA57 BIT(12)   /* 5-level paging: not judged here */
 
 enum svm_df_walk { SVM_DF_FAULT, SVM_DF_MAPPED, SVM_DF_UNKNOWN };
@@ -205,22 +199,16 @@ enum svm_df_walk { SVM_DF_FAULT, SVM_DF_MAPPED, SVM_DF_UNKNOWN };
 /* Translate linear address la as the CPU would for a supervisor access:
  * SVM_DF_FAULT only when the guest's own paging says #PF (a walk that
  * cannot read guest memory decides nothing). */
-static enum svm_df_walk svm_df_walk(struct vcpu *v, const struct vmcb_save *s, u64 la,
-				    u32 access, gpa_t *out)
+static enum svm_df_walk svm_df_walk(struct vcpu *v, u64 la, u32 access, gpa_t *out)
 {
-	struct gwalk_regs regs = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer };
+	struct gwalk_regs regs = emu_gwalk_regs(v);
 	struct gwalk_result res = { .fault = false };
-	int r = gwalk(&regs, la, access, svm_df_read, &v->vm->mem, &res);
+	int r = gwalk(&regs, la, access, emu_guest_read, &v->vm->mem, &res);
 	if (!r) {
 		*out = res.gpa;
 		return SVM_DF_MAPPED;
 	}
 	return res.fault ? SVM_DF_FAULT : SVM_DF_UNKNOWN;
-}
-
-static bool svm_df_canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
 }
 
 /* Whether the gate's type and target rule out delivery: not present, not
@@ -231,7 +219,7 @@ static bool svm_df_gate_bad(const u64 g[2])
 	u64 off = (g[0] & 0xffff) | ((g[0] >> 32) & 0xffff0000ull) | (g[1] << 32);
 	if (!(type & 0x80) || ((type & 0xf) != 0xe && (type & 0xf) != 0xf))
 		return true;
-	return !svm_df_canonical(off);
+	return !is_canonical(off);
 }
 
 /* The 40-byte frame pushed at CPL 0 without IST (RSP aligned down to 16). */
@@ -239,10 +227,10 @@ static bool svm_df_stack_bad(struct vcpu *v, const struct vmcb_save *s)
 {
 	u64 top = s->rsp & ~0xfull;
 	gpa_t gpa;
-	if (!svm_df_canonical(top - 40) || !svm_df_canonical(top - 1))
+	if (!is_canonical(top - 40) || !is_canonical(top - 1))
 		return true;
-	return svm_df_walk(v, s, top - 40, GWALK_WRITE, &gpa) == SVM_DF_FAULT ||
-	       svm_df_walk(v, s, top - 1, GWALK_WRITE, &gpa) == SVM_DF_FAULT;
+	return svm_df_walk(v, top - 40, GWALK_WRITE, &gpa) == SVM_DF_FAULT ||
+	       svm_df_walk(v, top - 1, GWALK_WRITE, &gpa) == SVM_DF_FAULT;
 }
 
 /* In long mode with paging, whether delivering #DF certainly fails (APM
@@ -257,9 +245,9 @@ static bool svm_df_doomed(struct vcpu *v, const struct vmcb_save *s)
 	enum svm_df_walk w;
 	if (!(s->efer & EFER_LMA) || !(s->cr0 & CR0_PG) || (s->cr4 & SVM_CR4_LA57))
 		return false;
-	if (!svm_df_canonical(la))
+	if (!is_canonical(la))
 		return true;
-	w = svm_df_walk(v, s, la, 0, &gpa);
+	w = svm_df_walk(v, la, 0, &gpa);
 	if (w != SVM_DF_MAPPED)
 		return w == SVM_DF_FAULT;
 	if ((la & (PAGE_SIZE - 1)) > PAGE_SIZE - sizeof(g) || gmem_read(&v->vm->mem, gpa, g, sizeof(g)))

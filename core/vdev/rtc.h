@@ -52,7 +52,8 @@ void vrtc_set_ram(struct vrtc *r, u64 below_4g, u64 above_4g);
  * register B's SET bit is on). */
 void vrtc_get_time(struct vrtc *r, u64 now, struct vrtc_time *t);
 
-/* Raise due interrupts (periodic, update-ended, alarm) up to now. */
+/* Raise due interrupts (periodic, update-ended, alarm) up to now; nothing
+ * to do (and cheap) before vrtc_next_event(). */
 void vrtc_tick(struct vrtc *r, u64 now);
 
 /* TSC of the next event that may raise IRQ 8, or VDEV_NO_EVENT. */
